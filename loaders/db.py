@@ -1,0 +1,226 @@
+"""SQLite connections and the storage schema.
+
+One file holds the whole corpus. Every connection runs in WAL mode so that the
+server keeps reading the last committed corpus while an ingest writes the next
+one, and a crash mid-ingest leaves the previous state intact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+# Written into the file header by PRAGMA application_id so that `newsgraph`
+# refuses to write into a database that belongs to something else.
+APPLICATION_ID = 0x4E475248  # "NGRH"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseError(Exception):
+    """The database file cannot be opened or is not a newsgraph database."""
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Folders that were ingested; an article belongs to the root it was last found under.
+CREATE TABLE IF NOT EXISTS roots (
+    id   INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE IF NOT EXISTS providers (
+    id            INTEGER PRIMARY KEY,
+    domain        TEXT NOT NULL UNIQUE,      -- stored lower-cased
+    name          TEXT NOT NULL,
+    images        TEXT NOT NULL DEFAULT '[]', -- JSON list of image objects
+    article_count INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS topics (
+    id            INTEGER PRIMARY KEY,
+    slug          TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    article_count INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS articles (
+    id               INTEGER PRIMARY KEY,
+    path             TEXT NOT NULL UNIQUE,   -- identity: path relative to its root
+    root_id          INTEGER NOT NULL REFERENCES roots(id),
+    slug             TEXT NOT NULL UNIQUE,
+    content_hash     TEXT NOT NULL,
+    title            TEXT NOT NULL,
+    excerpt          TEXT,
+    body             TEXT NOT NULL,
+    category         TEXT,
+    type             TEXT,
+    published_at     TEXT NOT NULL,          -- UTC ISO-8601, e.g. 2021-02-16T03:47:00Z
+    published_ts     INTEGER NOT NULL,       -- microseconds since the epoch, for ordering
+    original_url     TEXT,
+    web_url          TEXT,
+    amp_url          TEXT,
+    cdn_amp_url      TEXT,
+    quality          INTEGER,
+    heat             INTEGER,
+    published        INTEGER,
+    featured_content TEXT,
+    provider_id      INTEGER REFERENCES providers(id),
+    provider_name    TEXT,                   -- as written in this article
+    provider_images  TEXT NOT NULL DEFAULT '[]',
+    secured          TEXT,                   -- stored, never served
+    frontmatter      TEXT NOT NULL           -- the complete original frontmatter as JSON
+);
+CREATE INDEX IF NOT EXISTS articles_newest ON articles(published_ts DESC, id DESC);
+CREATE INDEX IF NOT EXISTS articles_by_provider
+    ON articles(provider_id, published_ts DESC, id DESC);
+CREATE INDEX IF NOT EXISTS articles_by_root ON articles(root_id);
+
+CREATE TABLE IF NOT EXISTS article_topics (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    topic_id   INTEGER NOT NULL REFERENCES topics(id),
+    name       TEXT NOT NULL,                -- as written in this article
+    published_ts INTEGER NOT NULL,           -- copy of the article's, so topic pages walk an index
+    PRIMARY KEY (article_id, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_topics_by_topic
+    ON article_topics(topic_id, published_ts DESC, article_id DESC);
+
+CREATE TABLE IF NOT EXISTS images (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    url        TEXT NOT NULL,
+    width      INTEGER,
+    height     INTEGER,
+    is_cached  INTEGER,
+    PRIMARY KEY (article_id, position)
+) WITHOUT ROWID;
+
+-- Every URL an article can be reached by, normalized (see loaders/urls.py).
+CREATE TABLE IF NOT EXISTS article_urls (
+    url        TEXT NOT NULL,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    PRIMARY KEY (url, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_urls_by_article ON article_urls(article_id);
+
+-- An article's `related` references, in frontmatter order, as written.
+CREATE TABLE IF NOT EXISTS related (
+    article_id      INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    title           TEXT NOT NULL,
+    excerpt         TEXT,
+    original_url    TEXT,
+    web_url         TEXT,
+    amp_url         TEXT,
+    cdn_amp_url     TEXT,
+    published_at    TEXT,
+    type            TEXT,
+    quality         INTEGER,
+    provider_name   TEXT,
+    provider_domain TEXT,
+    images          TEXT NOT NULL DEFAULT '[]', -- JSON list of image objects
+    normalized_url  TEXT,                       -- of the reference's main URL
+    target_id       INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+    PRIMARY KEY (article_id, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS related_by_target ON related(target_id, article_id);
+CREATE INDEX IF NOT EXISTS related_by_url ON related(normalized_url);
+
+-- Every normalized URL of a reference (webUrl, originalUrl, ampWebUrl, cdnAmpWebUrl),
+-- so that a new article can find the references that name it by any of its URLs.
+CREATE TABLE IF NOT EXISTS reference_urls (
+    article_id INTEGER NOT NULL,
+    position   INTEGER NOT NULL,
+    priority   INTEGER NOT NULL,
+    url        TEXT NOT NULL,
+    PRIMARY KEY (article_id, position, priority),
+    FOREIGN KEY (article_id, position) REFERENCES related(article_id, position) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reference_urls_by_url ON reference_urls(url);
+"""
+
+
+def _configure(conn: sqlite3.Connection, *, read_only: bool) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # NORMAL is durable across application crashes in WAL mode; only an OS crash
+    # can lose the last transaction, and never corrupts the file.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+
+
+def _check_and_migrate(conn: sqlite3.Connection, *, create: bool) -> None:
+    """Verify the file belongs to newsgraph (or is empty) and bring its schema up to date."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    table_count = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and table_count > 0):
+        raise DatabaseError("not a newsgraph database (it holds other data)")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"database schema version {version} is newer than this newsgraph "
+            f"({SCHEMA_VERSION}); upgrade newsgraph"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    if not create:
+        raise DatabaseError("database is empty; ingest content first")
+    if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+        raise DatabaseError("could not switch the database to WAL mode")
+    with conn:
+        conn.executescript(
+            "BEGIN;"
+            + SCHEMA
+            + f"PRAGMA application_id = {APPLICATION_ID};"
+            + f"PRAGMA user_version = {SCHEMA_VERSION};"
+            + "INSERT OR IGNORE INTO meta(key, value) VALUES ('corpus_version', '0');"
+            + "COMMIT;"
+        )
+
+
+def connect_sync(path: str | Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """Open (creating when writable) a newsgraph database with the standard settings."""
+    try:
+        if read_only:
+            conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, check_same_thread=False)
+        conn.isolation_level = None  # explicit BEGIN/COMMIT only
+        _configure(conn, read_only=read_only)
+        _check_and_migrate(conn, create=not read_only)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"cannot open database {path}: {exc}") from exc
+    return conn
+
+
+async def connect(path: str | Path, *, read_only: bool = False) -> aiosqlite.Connection:
+    """Async counterpart of connect_sync: the same connection, driven by aiosqlite's thread."""
+
+    def connector() -> sqlite3.Connection:
+        return connect_sync(path, read_only=read_only)
+
+    return await aiosqlite.Connection(connector, iter_chunk_size=256)
+
+
+def placeholders(values: Sequence[Any] | int) -> str:
+    """`?, ?, ?` for an IN list of the given length."""
+    n = values if isinstance(values, int) else len(values)
+    return ", ".join("?" * n)
+
+
+def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    """Slices of at most `size` items (keeps IN lists under SQLite's variable limit)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

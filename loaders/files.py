@@ -1,0 +1,122 @@
+"""Finding article files and turning one file into a `FileResult`.
+
+`load_file` is the unit of work of the parse pool: it reads, hashes and (only
+when the content changed) parses a file, so unchanged files cost one read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from loaders.parse import ParsedArticle, Rejection, parse_article
+
+ARTICLE_SUFFIXES = frozenset({".md", ".markdown"})
+# .txt files are articles only when they open with a frontmatter block.
+MAYBE_ARTICLE_SUFFIXES = frozenset({".txt"})
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A file that may be an article, found under `root` (an absolute folder)."""
+
+    root: Path
+    path: Path  # absolute
+    rel: str  # relative to root, POSIX separators: the article's identity
+
+
+class Status(Enum):
+    UNCHANGED = "unchanged"
+    PARSED = "parsed"
+    REJECTED = "rejected"
+    IGNORED = "ignored"  # a .txt without frontmatter: not an article
+
+
+@dataclass(frozen=True, slots=True)
+class FileTask:
+    path: str
+    rel: str
+    known_hash: str | None
+    max_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    rel: str
+    status: Status
+    content_hash: str = ""
+    article: ParsedArticle | None = None
+    reason: str = ""
+
+
+def _is_candidate(name: str) -> bool:
+    suffix = os.path.splitext(name)[1].lower()
+    return suffix in ARTICLE_SUFFIXES or suffix in MAYBE_ARTICLE_SUFFIXES
+
+
+def discover(path: Path) -> list[Candidate]:
+    """Candidate files under `path` (a folder, walked recursively, or one file).
+
+    Hidden files and folders (dot-names) are skipped; symlinked folders are not
+    followed, so a link loop cannot make the walk endless.
+    """
+    path = path.resolve()
+    if path.is_file():
+        return [Candidate(path.parent, path, path.name)] if _is_candidate(path.name) else []
+    found: list[Candidate] = []
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        base = Path(folder)
+        for name in sorted(files):
+            if name.startswith(".") or not _is_candidate(name):
+                continue
+            full = base / name
+            if not full.is_file():  # broken links, sockets
+                continue
+            found.append(Candidate(path, full, full.relative_to(path).as_posix()))
+    return found
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def load_file(task: FileTask) -> FileResult:
+    """Read, hash and, when changed, parse one file. Never raises for bad content."""
+    rel = task.rel
+    try:
+        size = os.stat(task.path).st_size
+        if size > task.max_bytes:
+            # Decided before reading, so a huge file costs no memory.
+            reason = f"file is {size} bytes, over the {task.max_bytes}-byte limit"
+            return FileResult(rel, Status.REJECTED, reason=reason)
+        with open(task.path, "rb") as handle:
+            raw = handle.read(task.max_bytes + 1)
+    except OSError as exc:
+        return FileResult(rel, Status.REJECTED, reason=f"cannot read file: {exc.strerror}")
+    digest = content_hash(raw)
+    if digest == task.known_hash:
+        return FileResult(rel, Status.UNCHANGED, digest)
+    if os.path.splitext(rel)[1].lower() in MAYBE_ARTICLE_SUFFIXES and not _opens_frontmatter(raw):
+        return FileResult(rel, Status.IGNORED, digest)
+    try:
+        article = parse_article(raw, max_bytes=task.max_bytes)
+    except Rejection as exc:
+        return FileResult(rel, Status.REJECTED, digest, reason=str(exc))
+    except Exception as exc:
+        reason = f"unexpected parser failure ({type(exc).__name__})"
+        return FileResult(rel, Status.REJECTED, digest, reason=reason)
+    return FileResult(rel, Status.PARSED, digest, article)
+
+
+def load_files(tasks: list[FileTask]) -> list[FileResult]:
+    """A chunk of work for one pool round-trip."""
+    return [load_file(task) for task in tasks]
+
+
+def _opens_frontmatter(raw: bytes) -> bool:
+    return raw.removeprefix(codecs.BOM_UTF8).startswith(b"---")

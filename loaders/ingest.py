@@ -1,0 +1,570 @@
+"""The ingest pipeline: discover → read/hash/parse (in a worker pool) → write.
+
+A run is one write transaction: readers keep serving the previous corpus until
+COMMIT, and a crash (even `kill -9`) at any moment leaves either the old state
+or the new one. Unchanged files are skipped by content hash; changed files are
+updated in place (their database id, and so their cursors, stay the same).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from loaders import db
+from loaders.files import Candidate, FileResult, FileTask, Status, discover, load_files
+from loaders.parse import DEFAULT_MAX_BYTES, ParsedArticle, ParsedImage, slugify
+
+CHUNK_FILES = 256
+# Below this many files a process pool costs more to start than it saves.
+POOL_THRESHOLD = 1000
+SQL_CHUNK = 500  # ids per IN (...) list
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class IngestError(Exception):
+    """The run could not start or finish; nothing was changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedFile:
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one run did. Paths are article identities (relative to their root)."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    ignored: int = 0
+    rejected: list[RejectedFile] = field(default_factory=list)
+    seconds: float = 0.0
+    corpus_version: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    @property
+    def files(self) -> int:
+        """Files looked at: everything found except non-article .txt files."""
+        return len(self.added) + len(self.updated) + self.unchanged + len(self.rejected)
+
+    @property
+    def files_per_second(self) -> float:
+        return self.files / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "removed": len(self.removed),
+            "rejected": len(self.rejected),
+            "seconds": round(self.seconds, 3),
+            "files_per_second": round(self.files_per_second, 1),
+            "corpus_version": self.corpus_version,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.summary(),
+            "rejected_files": [{"path": r.path, "reason": r.reason} for r in self.rejected],
+            "removed_paths": self.removed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Existing:
+    id: int
+    content_hash: str
+    slug: str
+    root_id: int
+
+
+@dataclass(slots=True)
+class _Run:
+    """State of one run inside its transaction."""
+
+    conn: aiosqlite.Connection
+    report: IngestReport
+    existing: dict[str, _Existing]
+    slugs: dict[str, str]  # slug → path holding it
+    providers: dict[str, int]
+    topics: dict[str, int]
+    next_id: int
+    changed_ids: set[int] = field(default_factory=set)
+    affected_providers: set[int] = field(default_factory=set)
+    affected_topics: set[int] = field(default_factory=set)
+    affected_urls: set[str] = field(default_factory=set)
+
+
+async def ingest(
+    db_path: str | Path,
+    paths: Sequence[str | Path],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    workers: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Open `db_path` (creating it), ingest `paths`, close. See `ingest_into`."""
+    conn = await db.connect(db_path)
+    try:
+        return await ingest_into(
+            conn, paths, max_bytes=max_bytes, workers=workers, on_progress=on_progress
+        )
+    finally:
+        await conn.close()
+
+
+async def ingest_into(
+    conn: aiosqlite.Connection,
+    paths: Sequence[str | Path],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    workers: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Ingest files and folders (recursively) into the database behind `conn`.
+
+    Folders are synchronized: articles previously found under a folder that are
+    no longer there are removed. A file that fails validation is reported and
+    stored nowhere; when an earlier version of it was stored, that version stays.
+    """
+    started = time.perf_counter()
+    candidates, folder_roots, duplicates = await asyncio.to_thread(_discover_all, paths)
+    report = IngestReport(rejected=duplicates)
+    try:
+        await conn.execute("BEGIN IMMEDIATE")
+    except aiosqlite.OperationalError as exc:
+        raise IngestError(f"database is busy (another ingest running?): {exc}") from exc
+    try:
+        run = await _start_run(conn, report)
+        root_ids = await _root_ids(conn, {c.root for c in candidates} | folder_roots)
+        found = {c.rel for c in candidates}
+        gone = [
+            rel
+            for rel, ex in run.existing.items()
+            if rel not in found and ex.root_id in {root_ids[r] for r in folder_roots}
+        ]
+        await _remove(run, gone)
+        tasks = [FileTask(str(c.path), c.rel, _known_hash(run, c), max_bytes) for c in candidates]
+        roots_by_rel = {c.rel: root_ids[c.root] for c in candidates}
+        paths_by_rel = {c.rel: str(c.path) for c in candidates}
+        done = 0
+        async for results in _load_all(tasks, workers):
+            await _apply(run, results, roots_by_rel, paths_by_rel)
+            done += len(results)
+            if on_progress:
+                on_progress(done, len(tasks))
+        report.seconds = time.perf_counter() - started
+        await _finish(run)
+        await conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _discover_all(
+    paths: Sequence[str | Path],
+) -> tuple[list[Candidate], set[Path], list[RejectedFile]]:
+    """Candidates from every path; the first of two files with one identity wins."""
+    candidates: list[Candidate] = []
+    folder_roots: set[Path] = set()
+    duplicates: list[RejectedFile] = []
+    seen: dict[str, Candidate] = {}
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise IngestError(f"{raw}: no such file or folder")
+        if path.is_dir():
+            folder_roots.add(path.resolve())
+        for cand in discover(path):
+            first = seen.get(cand.rel)
+            if first is None:
+                seen[cand.rel] = cand
+                candidates.append(cand)
+            elif first.path != cand.path:
+                reason = f"another file has the same relative path '{cand.rel}': {first.path}"
+                duplicates.append(RejectedFile(str(cand.path), reason))
+    return candidates, folder_roots, duplicates
+
+
+async def _start_run(conn: aiosqlite.Connection, report: IngestReport) -> _Run:
+    rows = await conn.execute_fetchall("SELECT path, id, content_hash, slug, root_id FROM articles")
+    existing = {r[0]: _Existing(r[1], r[2], r[3], r[4]) for r in rows}
+    providers = await conn.execute_fetchall("SELECT domain, id FROM providers")
+    topics = await conn.execute_fetchall("SELECT slug, id FROM topics")
+    next_id = await _meta_int(conn, "next_article_id", 1)
+    return _Run(
+        conn=conn,
+        report=report,
+        existing=existing,
+        slugs={ex.slug: rel for rel, ex in existing.items()},
+        providers={r[0]: r[1] for r in providers},
+        topics={r[0]: r[1] for r in topics},
+        next_id=max(next_id, max((ex.id for ex in existing.values()), default=0) + 1),
+    )
+
+
+async def _meta_int(conn: aiosqlite.Connection, key: str, default: int) -> int:
+    rows = list(await conn.execute_fetchall("SELECT value FROM meta WHERE key = ?", (key,)))
+    return int(rows[0][0]) if rows else default
+
+
+async def _root_ids(conn: aiosqlite.Connection, roots: set[Path]) -> dict[Path, int]:
+    await conn.executemany(
+        "INSERT OR IGNORE INTO roots(path) VALUES (?)", [(str(r),) for r in sorted(roots)]
+    )
+    rows = await conn.execute_fetchall("SELECT path, id FROM roots")
+    by_path = {r[0]: r[1] for r in rows}
+    return {root: by_path[str(root)] for root in roots}
+
+
+def _known_hash(run: _Run, cand: Candidate) -> str | None:
+    ex = run.existing.get(cand.rel)
+    return ex.content_hash if ex else None
+
+
+async def _load_all(tasks: list[FileTask], workers: int | None) -> Any:
+    """Yield FileResult chunks in task order; a process pool for large runs.
+
+    At most two chunks per worker are in flight, so memory stays bounded however
+    slow the writer is.
+    """
+    chunks = [tasks[i : i + CHUNK_FILES] for i in range(0, len(tasks), CHUNK_FILES)]
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(tasks) >= POOL_THRESHOLD else 0
+    if workers <= 1:
+        for chunk in chunks:
+            yield await asyncio.to_thread(load_files, chunk)
+        return
+    loop = asyncio.get_running_loop()
+    # spawn, not fork: forking a process that runs aiosqlite's threads is unsafe.
+    pool: Executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    try:
+        pending: deque[asyncio.Future[list[FileResult]]] = deque()
+        queue = iter(chunks)
+        for chunk in queue:
+            pending.append(loop.run_in_executor(pool, load_files, chunk))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            results = await pending.popleft()
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending.append(loop.run_in_executor(pool, load_files, nxt))
+            yield results
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def _apply(
+    run: _Run,
+    results: list[FileResult],
+    roots_by_rel: dict[str, int],
+    paths_by_rel: dict[str, str],
+) -> None:
+    report = run.report
+    writes: list[tuple[int, str, int, str, ParsedArticle]] = []
+    gone: list[str] = []
+    moved: list[tuple[int, int]] = []
+    for result in results:
+        rel = result.rel
+        ex = run.existing.get(rel)
+        if result.status is Status.UNCHANGED:
+            report.unchanged += 1
+            if ex and ex.root_id != roots_by_rel[rel]:
+                moved.append((roots_by_rel[rel], ex.id))
+        elif result.status is Status.IGNORED:
+            report.ignored += 1
+            if ex:  # a .txt that lost its frontmatter is no longer an article
+                gone.append(rel)
+        elif result.status is Status.REJECTED:
+            report.rejected.append(RejectedFile(paths_by_rel[rel], result.reason))
+        else:
+            assert result.article is not None
+            slug = Path(rel).stem
+            holder = run.slugs.get(slug)
+            if holder is not None and holder != rel:
+                reason = f"slug '{slug}' is already used by {holder}"
+                report.rejected.append(RejectedFile(paths_by_rel[rel], reason))
+                continue
+            run.slugs[slug] = rel
+            if ex:
+                article_id = ex.id
+                report.updated.append(rel)
+            else:
+                article_id = run.next_id
+                run.next_id += 1
+                report.added.append(rel)
+            writes.append((article_id, rel, roots_by_rel[rel], result.content_hash,
+                           result.article))  # fmt: skip
+    if moved:
+        await run.conn.executemany("UPDATE articles SET root_id = ? WHERE id = ?", moved)
+    await _remove(run, gone)
+    if writes:
+        await _write(run, writes)
+
+
+async def _collect_old(run: _Run, ids: list[int]) -> None:
+    """Remember what rows about to change or vanish pointed at, for _finish."""
+    conn = run.conn
+    for part in db.chunked(ids, SQL_CHUNK):
+        marks = db.placeholders(part)
+        for (pid,) in await conn.execute_fetchall(
+            f"SELECT provider_id FROM articles WHERE id IN ({marks}) AND provider_id IS NOT NULL",
+            part,
+        ):
+            run.affected_providers.add(pid)
+        for (tid,) in await conn.execute_fetchall(
+            f"SELECT topic_id FROM article_topics WHERE article_id IN ({marks})", part
+        ):
+            run.affected_topics.add(tid)
+        for (url,) in await conn.execute_fetchall(
+            f"SELECT url FROM article_urls WHERE article_id IN ({marks})", part
+        ):
+            run.affected_urls.add(url)
+
+
+async def _remove(run: _Run, rels: list[str]) -> None:
+    if not rels:
+        return
+    ids = [run.existing[rel].id for rel in rels]
+    await _collect_old(run, ids)
+    for part in db.chunked(ids, SQL_CHUNK):
+        await run.conn.execute(f"DELETE FROM articles WHERE id IN ({db.placeholders(part)})", part)
+    for rel in rels:
+        ex = run.existing.pop(rel)
+        if run.slugs.get(ex.slug) == rel:
+            del run.slugs[ex.slug]
+    run.report.removed.extend(rels)
+
+
+def _images_json(images: tuple[ParsedImage, ...]) -> str:
+    return json.dumps([img.to_json() for img in images], ensure_ascii=False)
+
+
+ARTICLE_COLUMNS = (
+    "id", "path", "root_id", "slug", "content_hash", "title", "excerpt", "body", "category",
+    "type", "published_at", "published_ts", "original_url", "web_url", "amp_url", "cdn_amp_url",
+    "quality", "heat", "published", "featured_content", "provider_id", "provider_name",
+    "provider_images", "secured", "frontmatter",
+)  # fmt: skip
+UPSERT_ARTICLE = (
+    f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
+    f"VALUES ({db.placeholders(len(ARTICLE_COLUMNS))}) "
+    "ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in ARTICLE_COLUMNS[1:])
+)
+CHILD_TABLES = ("article_topics", "images", "article_urls", "related")  # reference_urls cascades
+
+
+async def _ensure_keys(
+    conn: aiosqlite.Connection, table: str, key: str, known: dict[str, int],
+    rows: dict[str, tuple[Any, ...]], columns: str,
+) -> None:  # fmt: skip
+    """Insert providers/topics not seen before and learn their ids."""
+    new = [values for k, values in rows.items() if k not in known]
+    if not new:
+        return
+    await conn.executemany(
+        f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({db.placeholders(len(new[0]))})", new
+    )
+    wanted = [k for k in rows if k not in known]
+    for part in db.chunked(wanted, SQL_CHUNK):
+        for k, ident in await conn.execute_fetchall(
+            f"SELECT {key}, id FROM {table} WHERE {key} IN ({db.placeholders(part)})", part
+        ):
+            known[k] = ident
+
+
+async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle]]) -> None:
+    conn = run.conn
+    updated_ids = [w[0] for w in writes if w[1] in run.existing]
+    if updated_ids:
+        await _collect_old(run, updated_ids)
+        for part in db.chunked(updated_ids, SQL_CHUNK):
+            marks = db.placeholders(part)
+            for table in CHILD_TABLES:
+                await conn.execute(f"DELETE FROM {table} WHERE article_id IN ({marks})", part)
+
+    providers = {
+        a.provider.domain: (a.provider.domain, a.provider.name) for *_, a in writes if a.provider
+    }
+    await _ensure_keys(conn, "providers", "domain", run.providers, providers, "domain, name")
+    topics = {slugify(t): (slugify(t), t) for *_, a in writes for t in a.topics}
+    await _ensure_keys(conn, "topics", "slug", run.topics, topics, "slug, name")
+
+    article_rows: list[tuple[Any, ...]] = []
+    topic_rows: list[tuple[Any, ...]] = []
+    image_rows: list[tuple[Any, ...]] = []
+    url_rows: list[tuple[str, int]] = []
+    related_rows: list[tuple[Any, ...]] = []
+    reference_url_rows: list[tuple[int, int, int, str]] = []
+    for article_id, rel, root_id, digest, a in writes:
+        provider_id = run.providers[a.provider.domain] if a.provider else None
+        article_rows.append((
+            article_id, rel, root_id, Path(rel).stem, digest, a.title, a.excerpt, a.body,
+            a.category, a.type, a.published_at, a.published_ts, a.original_url, a.web_url,
+            a.amp_url, a.cdn_amp_url, a.quality, a.heat, a.published, a.featured_content,
+            provider_id, a.provider.name if a.provider else None,
+            _images_json(a.provider.images) if a.provider else "[]", a.secured,
+            a.frontmatter_json,
+        ))  # fmt: skip
+        run.changed_ids.add(article_id)
+        if provider_id is not None:
+            run.affected_providers.add(provider_id)
+        for pos, name in enumerate(a.topics):
+            topic_id = run.topics[slugify(name)]
+            topic_rows.append((article_id, pos, topic_id, name, a.published_ts))
+            run.affected_topics.add(topic_id)
+        image_rows.extend(
+            (article_id, pos, img.url, img.width, img.height, img.is_cached)
+            for pos, img in enumerate(a.images)
+        )
+        url_rows.extend((url, article_id) for url in a.urls)
+        run.affected_urls.update(a.urls)
+        for pos, ref in enumerate(a.related):
+            related_rows.append((
+                article_id, pos, ref.title, ref.excerpt, ref.original_url, ref.web_url,
+                ref.amp_url, ref.cdn_amp_url, ref.published_at, ref.type, ref.quality,
+                ref.provider.name if ref.provider else None,
+                ref.provider.domain if ref.provider else None,
+                _images_json(ref.images), ref.normalized_url,
+            ))  # fmt: skip
+            reference_url_rows.extend(
+                (article_id, pos, priority, url) for priority, url in enumerate(ref.match_urls)
+            )
+    await conn.executemany(UPSERT_ARTICLE, article_rows)
+    await conn.executemany(
+        "INSERT INTO article_topics (article_id, position, topic_id, name, published_ts) "
+        "VALUES (?, ?, ?, ?, ?)",
+        topic_rows,
+    )
+    await conn.executemany(
+        "INSERT INTO images (article_id, position, url, width, height, is_cached) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        image_rows,
+    )
+    await conn.executemany("INSERT INTO article_urls (url, article_id) VALUES (?, ?)", url_rows)
+    await conn.executemany(
+        "INSERT INTO related (article_id, position, title, excerpt, original_url, web_url, "
+        "amp_url, cdn_amp_url, published_at, type, quality, provider_name, provider_domain, "
+        f"images, normalized_url) VALUES ({db.placeholders(15)})",
+        related_rows,
+    )
+    await conn.executemany(
+        "INSERT INTO reference_urls (article_id, position, priority, url) VALUES (?, ?, ?, ?)",
+        reference_url_rows,
+    )
+    for _, rel, _, digest, _ in writes:
+        old = run.existing.get(rel)
+        if old:
+            run.existing[rel] = _Existing(old.id, digest, old.slug, old.root_id)
+
+
+# Re-point the references that may have changed target: those of changed articles,
+# those that pointed at a changed article, and those naming a URL that appeared or
+# disappeared. The target is the article holding the reference's highest-priority
+# URL; among articles sharing that URL the first by path wins, whatever the order
+# in which files arrived.
+RESOLVE_RELATED = """
+UPDATE related SET target_id = (
+    SELECT u.article_id
+    FROM reference_urls AS r
+    JOIN article_urls AS u ON u.url = r.url
+    JOIN articles AS a ON a.id = u.article_id
+    WHERE r.article_id = related.article_id AND r.position = related.position
+    ORDER BY r.priority, a.path
+    LIMIT 1
+)
+WHERE article_id IN (SELECT id FROM temp.changed_ids)
+   OR target_id IN (SELECT id FROM temp.changed_ids)
+   OR (article_id, position) IN (
+        SELECT article_id, position FROM reference_urls
+        WHERE url IN (SELECT url FROM temp.affected_urls))
+"""
+
+REFRESH_PROVIDERS = """
+DELETE FROM providers WHERE id IN (SELECT id FROM temp.affected_ids)
+    AND NOT EXISTS (SELECT 1 FROM articles WHERE provider_id = providers.id);
+UPDATE providers SET
+    article_count = (SELECT count(*) FROM articles WHERE provider_id = providers.id),
+    (name, images) = (
+        SELECT coalesce(provider_name, providers.domain), provider_images FROM articles
+        WHERE provider_id = providers.id ORDER BY published_ts DESC, path LIMIT 1)
+WHERE id IN (SELECT id FROM temp.affected_ids);
+"""
+
+# A topic's display name is the spelling used by its newest article.
+REFRESH_TOPICS = """
+DELETE FROM topics WHERE id IN (SELECT id FROM temp.affected_ids)
+    AND NOT EXISTS (SELECT 1 FROM article_topics WHERE topic_id = topics.id);
+UPDATE topics SET
+    article_count = (SELECT count(*) FROM article_topics WHERE topic_id = topics.id),
+    name = (
+        SELECT t.name FROM article_topics AS t JOIN articles AS a ON a.id = t.article_id
+        WHERE t.topic_id = topics.id ORDER BY a.published_ts DESC, a.path LIMIT 1)
+WHERE id IN (SELECT id FROM temp.affected_ids);
+"""
+
+
+async def _fill_temp(conn: aiosqlite.Connection, table: str, column: str, values: Any) -> None:
+    await conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({column} PRIMARY KEY)")
+    await conn.execute(f"DELETE FROM temp.{table}")
+    await conn.executemany(f"INSERT INTO temp.{table} VALUES (?)", [(v,) for v in values])
+
+
+async def _finish(run: _Run) -> None:
+    """Resolve links, refresh providers and topics, and bump the corpus version."""
+    conn = run.conn
+    report = run.report
+    if report.changed:
+        # Removed rows are gone already; ON DELETE SET NULL cleared references to them,
+        # and their URLs are in affected_urls so those references look again.
+        await _fill_temp(conn, "changed_ids", "id", run.changed_ids)
+        await _fill_temp(conn, "affected_urls", "url", run.affected_urls)
+        await conn.execute(RESOLVE_RELATED)
+        await _fill_temp(conn, "affected_ids", "id", run.affected_providers)
+        for statement in _statements(REFRESH_PROVIDERS):
+            await conn.execute(statement)
+        await _fill_temp(conn, "affected_ids", "id", run.affected_topics)
+        for statement in _statements(REFRESH_TOPICS):
+            await conn.execute(statement)
+        await conn.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'corpus_version'"
+        )
+    await conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('next_article_id', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (str(run.next_id),),
+    )
+    report.corpus_version = await _meta_int(conn, "corpus_version", 0)
+    await conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('last_ingest', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (json.dumps(report.summary()),),
+    )
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

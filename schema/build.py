@@ -1,0 +1,55 @@
+"""The executable schema: types plus the extensions every request runs through."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions.max_aliases import MaxAliasesLimiter
+from strawberry.printer import print_schema
+
+from schema.errors import PublicError
+from schema.query import Query
+from schema.types.article import Article
+from schema.types.provider import Provider
+from schema.types.topic import Topic
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+MAX_DEPTH = 12
+MAX_ALIASES = 50
+
+
+def is_internal(error: GraphQLError) -> bool:
+    """Mask errors raised by our code unless they were meant for the client.
+
+    Errors with no original exception come from parsing and validation and are
+    already written for the client.
+    """
+    original = error.original_error
+    return original is not None and not isinstance(original, PublicError | GraphQLError)
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        types=[Article, Provider, Topic],
+        # Factories, not instances: extensions may keep per-request state. The parser
+        # and validation caches live at module level, so they are shared anyway:
+        # repeated documents skip parsing and validation (and so the limits below).
+        extensions=[
+            lambda: ParserCache(maxsize=1024),
+            lambda: ValidationCache(maxsize=1024),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaskErrors(should_mask_error=is_internal),
+        ],
+    )
+
+
+schema = build_schema()
+
+
+def sdl() -> str:
+    return print_schema(schema) + "\n"

@@ -1,0 +1,25 @@
+"""The typed context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+
+from loaders.reader import Reader
+from schema.dataloaders import Loaders
+
+
+@dataclass
+class Context:
+    db: Reader
+    loaders: Loaders = field(init=False)
+    request: Any = None  # starlette Request or WebSocket; None when executed directly
+    response: Any = None
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db)
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,75 @@
+"""Opaque global IDs and cursors.
+
+Both are URL-safe base64 of a small text, so clients cannot depend on their
+contents and we can change them: a global ID is `Type:key` (an article's path,
+a provider's domain, a topic's slug, all stable across re-ingests); a cursor is
+`kind:value:value`, where `kind` names the connection and order it belongs to,
+so a cursor from another list is refused instead of silently misread.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from schema.errors import InvalidCursor, InvalidId
+
+NODE_TYPES = ("Article", "Provider", "Topic")
+
+
+def _encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(token: str) -> str | None:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        return base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+
+
+def global_id(type_name: str, key: str) -> str:
+    return _encode(f"{type_name}:{key}")
+
+
+def parse_global_id(token: str) -> tuple[str, str]:
+    """(type name, key) of a global ID; InvalidId when it is not one of ours."""
+    text = _decode(token)
+    type_name, _, key = (text or "").partition(":")
+    if type_name not in NODE_TYPES or not key:
+        raise InvalidId(f"'{token[:80]}' is not a valid newsgraph ID")
+    return type_name, key
+
+
+def encode_cursor(kind: str, *values: int | str) -> str:
+    return _encode(":".join([kind, *(str(v) for v in values)]))
+
+
+def decode_cursor(token: str, kind: str, count: int) -> list[str]:
+    """The `count` values of a cursor made by encode_cursor(kind, ...)."""
+    text = _decode(token)
+    parts = (text or "").split(":", count)
+    if len(parts) != count + 1 or parts[0] != kind:
+        raise InvalidCursor(
+            f"'{token[:80]}' is not a cursor of this list; pass an `endCursor` "
+            "or `cursor` returned by the same field"
+        )
+    return parts[1:]
+
+
+def decode_int_cursor(token: str, kind: str) -> tuple[int, int]:
+    values = decode_cursor(token, kind, 2)
+    try:
+        return int(values[0]), int(values[1])
+    except ValueError:
+        raise InvalidCursor(f"'{token[:80]}' is a damaged cursor") from None
+
+
+def decode_count_cursor(token: str, kind: str) -> tuple[int, str]:
+    """(article count, key) of an entity-list cursor."""
+    values = decode_cursor(token, kind, 2)
+    try:
+        return int(values[0]), values[1]
+    except ValueError:
+        raise InvalidCursor(f"'{token[:80]}' is a damaged cursor") from None

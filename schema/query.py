@@ -1,0 +1,135 @@
+"""The root Query type: entry points into the corpus."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from loaders import reads
+from loaders.parse import slugify
+from loaders.reads import Scope
+from loaders.urls import normalize_url
+from schema.context import Info
+from schema.errors import PublicError
+from schema.ids import parse_global_id
+from schema.types.article import Article, ArticleConnection, article_connection
+from schema.types.node import Node
+from schema.types.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, After, First
+from schema.types.provider import Provider, ProviderConnection, provider_connection
+from schema.types.topic import Topic, TopicConnection, topic_connection
+
+
+async def load_node(info: Info, token: str) -> Node | None:
+    type_name, key = parse_global_id(token)
+    loaders = info.context.loaders
+    if type_name == "Article":
+        article = await loaders.article_by_path.load(key)
+        return Article.from_row(article) if article else None
+    if type_name == "Provider":
+        provider = await loaders.provider_by_domain.load(key)
+        return Provider.from_row(provider) if provider else None
+    topic = await loaders.topic_by_slug.load(key)
+    return Topic.from_row(topic) if topic else None
+
+
+@strawberry.type(description="Read access to the articles, providers and topics of the corpus.")
+class Query:
+    @strawberry.field(
+        description="One article by exactly one of `slug`, `url` or `id`; null when none "
+        "matches. `url` matches any of the article's URLs (original, web, AMP, AMP cache) "
+        "after normalization (scheme, host case, default port, trailing slash, fragment and "
+        "tracking parameters are ignored); when several articles share a URL the first by "
+        "path is returned."
+    )
+    async def article(
+        self,
+        info: Info,
+        slug: Annotated[str | None, strawberry.argument(description="File stem.")] = None,
+        url: Annotated[str | None, strawberry.argument(description="Any of its URLs.")] = None,
+        id: Annotated[strawberry.ID | None, strawberry.argument(description="Global ID.")] = None,
+    ) -> Article | None:
+        given = [name for name, value in (("slug", slug), ("url", url), ("id", id)) if value]
+        if len(given) != 1:
+            raise PublicError(
+                "pass exactly one of `slug`, `url` or `id` to `article`"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        db = info.context.db
+        if id is not None:
+            type_name, key = parse_global_id(id)
+            if type_name != "Article":
+                return None
+            row = await info.context.loaders.article_by_path.load(key)
+            return Article.from_row(row) if row else None
+        if slug is not None:
+            article_id = await reads.article_id_by_slug(db, slug)
+        else:
+            normalized = normalize_url(url or "")
+            if normalized is None:
+                raise PublicError(f"`url` must be an absolute http(s) URL, got '{url!s:.80}'")
+            article_id = await reads.article_id_by_normalized_url(db, normalized)
+        if article_id is None:
+            return None
+        row = await info.context.loaders.article_by_id.load(article_id)
+        return Article.from_row(row) if row else None
+
+    @strawberry.field(description="All articles, newest first (then by internal id).")
+    async def articles(
+        self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None
+    ) -> ArticleConnection:
+        return await article_connection(info, Scope.ALL, None, first, after)
+
+    @strawberry.field(description="A provider by domain (case-insensitive); null when unknown.")
+    async def provider(
+        self,
+        info: Info,
+        domain: Annotated[str, strawberry.argument(description="e.g. `techstory.in`.")],
+    ) -> Provider | None:
+        row = await info.context.loaders.provider_by_domain.load(domain.strip().lower())
+        return Provider.from_row(row) if row else None
+
+    @strawberry.field(description="Providers, most articles first.")
+    async def providers(
+        self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None
+    ) -> ProviderConnection:
+        return await provider_connection(info, first, after)
+
+    @strawberry.field(
+        description="A topic by slug; a name is accepted too (`Computer Vision` finds "
+        "`computer-vision`). Null when unknown."
+    )
+    async def topic(
+        self,
+        info: Info,
+        slug: Annotated[str, strawberry.argument(description="e.g. `computer-vision`.")],
+    ) -> Topic | None:
+        row = await info.context.loaders.topic_by_slug.load(slugify(slug))
+        return Topic.from_row(row) if row else None
+
+    @strawberry.field(description="Topics, most articles first.")
+    async def topics(
+        self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None
+    ) -> TopicConnection:
+        return await topic_connection(info, first, after)
+
+    @strawberry.field(description="Any object by global ID; null when it no longer exists.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+    ) -> Node | None:
+        return await load_node(info, id)
+
+    @strawberry.field(
+        description=f"Objects by global IDs, in the order given (at most {MAX_PAGE_SIZE}); "
+        "null for IDs that no longer exist."
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_PAGE_SIZE:
+            raise PublicError(f"`ids` takes at most {MAX_PAGE_SIZE} IDs, got {len(ids)}")
+        return [await load_node(info, token) for token in ids]
