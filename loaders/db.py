@@ -7,6 +7,7 @@ one, and a crash mid-ingest leaves the previous state intact.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -206,12 +207,13 @@ def connect_sync(path: str | Path, *, read_only: bool = False) -> sqlite3.Connec
 
 
 async def connect(path: str | Path, *, read_only: bool = False) -> aiosqlite.Connection:
-    """Async counterpart of connect_sync: the same connection, driven by aiosqlite's thread."""
+    """Async counterpart of connect_sync: the same connection, driven by aiosqlite's thread.
 
-    def connector() -> sqlite3.Connection:
-        return connect_sync(path, read_only=read_only)
-
-    return await aiosqlite.Connection(connector, iter_chunk_size=256)
+    The connection is opened and checked before aiosqlite gets it: when aiosqlite's
+    own connector fails, its worker thread outlives the event loop and crashes.
+    """
+    opened = await asyncio.to_thread(connect_sync, path, read_only=read_only)
+    return await aiosqlite.Connection(lambda: opened, iter_chunk_size=256)
 
 
 def placeholders(values: Sequence[Any] | int) -> str:
