@@ -158,10 +158,11 @@ async def ingest_into(
         run = await _start_run(conn, report)
         root_ids = await _root_ids(conn, {c.root for c in candidates} | folder_roots)
         found = {c.rel for c in candidates}
+        synced_roots = {root_ids[r] for r in folder_roots}
         gone = [
             rel
             for rel, ex in run.existing.items()
-            if rel not in found and ex.root_id in {root_ids[r] for r in folder_roots}
+            if rel not in found and ex.root_id in synced_roots
         ]
         await _remove(run, gone)
         tasks = [FileTask(str(c.path), c.rel, _known_hash(run, c), max_bytes) for c in candidates]

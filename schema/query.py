@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import strawberry
@@ -132,4 +133,5 @@ class Query:
     ) -> list[Node | None]:
         if len(ids) > MAX_PAGE_SIZE:
             raise PublicError(f"`ids` takes at most {MAX_PAGE_SIZE} IDs, got {len(ids)}")
-        return [await load_node(info, token) for token in ids]
+        # Gathered, not awaited one by one, so the DataLoaders see every ID in one batch.
+        return list(await asyncio.gather(*(load_node(info, token) for token in ids)))
