@@ -13,6 +13,7 @@ from starlette.routing import Route, WebSocketRoute
 from api.graphql import AppState, GraphQLApp
 from api.settings import Settings
 from loaders.reader import Reader
+from loaders.watch import CorpusWatcher
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -24,11 +25,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state.reader = await Reader.open(settings.db, settings.read_connections)
+        state.watcher = CorpusWatcher(state.reader, settings.poll_seconds)
+        await state.watcher.start()
         try:
             yield
         finally:
+            await state.watcher.stop()
             await state.reader.close()
-            state.reader = None
+            state.reader = state.watcher = None
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

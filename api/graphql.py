@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from loaders.reader import Reader
+from loaders.watch import CorpusWatcher
 from schema.build import schema
 from schema.context import Context
 
@@ -19,6 +20,7 @@ class AppState:
     """What the lifespan opens and the handlers use."""
 
     reader: Reader | None = None
+    watcher: CorpusWatcher | None = None
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -29,4 +31,6 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         if self.state.reader is None:
             raise RuntimeError("the database is not open (lifespan did not run)")
-        return Context(db=self.state.reader, request=request, response=response)
+        return Context(
+            db=self.state.reader, request=request, response=response, watcher=self.state.watcher
+        )

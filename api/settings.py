@@ -12,6 +12,7 @@ from pathlib import Path
 
 from loaders.parse import DEFAULT_MAX_BYTES
 from loaders.reader import DEFAULT_POOL_SIZE
+from loaders.watch import DEFAULT_POLL_SECONDS
 
 ENV_PREFIX = "NEWSGRAPH_"
 
@@ -26,6 +27,7 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_BYTES
     read_connections: int = DEFAULT_POOL_SIZE
     log_level: str = "info"
+    poll_seconds: float = DEFAULT_POLL_SECONDS
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -55,6 +57,7 @@ class Settings:
             max_file_bytes=get_int("MAX_FILE_BYTES", defaults.max_file_bytes),
             read_connections=get_int("READ_CONNECTIONS", defaults.read_connections),
             log_level=get("LOG_LEVEL") or defaults.log_level,
+            poll_seconds=float(get("POLL_SECONDS") or defaults.poll_seconds),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -67,4 +70,5 @@ class Settings:
             ENV_PREFIX + "MAX_FILE_BYTES": str(self.max_file_bytes),
             ENV_PREFIX + "READ_CONNECTIONS": str(self.read_connections),
             ENV_PREFIX + "LOG_LEVEL": self.log_level,
+            ENV_PREFIX + "POLL_SECONDS": str(self.poll_seconds),
         }

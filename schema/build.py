@@ -12,6 +12,7 @@ from strawberry.printer import print_schema
 
 from schema.errors import PublicError
 from schema.query import Query
+from schema.subscription import Subscription
 from schema.types.article import Article
 from schema.types.provider import Provider
 from schema.types.topic import Topic
@@ -34,6 +35,7 @@ def is_internal(error: GraphQLError) -> bool:
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        subscription=Subscription,
         types=[Article, Provider, Topic],
         # Factories, not instances: extensions may keep per-request state. The parser
         # and validation caches live at module level, so they are shared anyway:

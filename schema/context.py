@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from loaders.reader import Reader
+from loaders.watch import CorpusWatcher
 from schema.dataloaders import Loaders
 
 
@@ -17,6 +18,7 @@ class Context:
     loaders: Loaders = field(init=False)
     request: Any = None  # starlette Request or WebSocket; None when executed directly
     response: Any = None
+    watcher: CorpusWatcher | None = None  # set by the server; subscriptions need it
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

@@ -11,10 +11,12 @@ from loaders import reads
 from loaders.parse import slugify
 from loaders.reads import Scope
 from loaders.urls import normalize_url
+from loaders.watch import read_state
 from schema.context import Info
 from schema.errors import PublicError
 from schema.ids import parse_global_id
 from schema.types.article import Article, ArticleConnection, article_connection
+from schema.types.corpus import Corpus
 from schema.types.node import Node
 from schema.types.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, After, First
 from schema.types.provider import Provider, ProviderConnection, provider_connection
@@ -135,3 +137,7 @@ class Query:
             raise PublicError(f"`ids` takes at most {MAX_PAGE_SIZE} IDs, got {len(ids)}")
         # Gathered, not awaited one by one, so the DataLoaders see every ID in one batch.
         return list(await asyncio.gather(*(load_node(info, token) for token in ids)))
+
+    @strawberry.field(description="The corpus version and what the last ingest did.")
+    async def corpus(self, info: Info) -> Corpus:
+        return Corpus.from_state(await read_state(info.context.db))
