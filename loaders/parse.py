@@ -185,7 +185,9 @@ def _check_size(value: Any) -> None:
                 "(YAML alias bomb or runaway aliases)"
             )
         if depth > MAX_DEPTH:
-            raise Rejection(f"frontmatter nests deeper than {MAX_DEPTH} levels")
+            raise Rejection(
+                f"frontmatter nests deeper than {MAX_DEPTH} levels (a YAML alias cycle?)"
+            )
         if isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
             stack.extend((k, depth + 1) for k in item)

@@ -1,0 +1,70 @@
+"""`newsgraph` command-line behaviour: output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+from tests.conftest import INVALID, VALID
+
+
+def test_ingest_prints_a_summary_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", str(VALID), "--db", str(tmp_path / "n.db")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("added ") and "rejected 0" in out and "files/s" in out
+
+
+def test_rejections_exit_1_and_name_path_and_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "c"
+    shutil.copytree(INVALID, folder)
+    shutil.copy(VALID / "minimal.md", folder)
+    assert main(["ingest", str(folder), "--db", str(tmp_path / "n.db"), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["added"] == 1
+    assert report["rejected"] == len(report["rejected_files"]) == len(list(INVALID.iterdir()))
+    by_name = {Path(r["path"]).name: r["reason"] for r in report["rejected_files"]}
+    assert by_name["missing_title.md"] == "title: required field is missing"
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(tmp_path / "missing"), "--db", str(tmp_path / "n.db")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ingest"])
+    assert exit_info.value.code == 2
+
+
+def test_foreign_database_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    assert main(["ingest", str(VALID), "--db", str(other)]) == 2
+    assert "not a newsgraph database" in capsys.readouterr().err
+
+
+def test_schema_command_prints_the_committed_sdl(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    sdl_file = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
+    assert capsys.readouterr().out == sdl_file.read_text()
+
+
+def test_serve_help_documents_every_environment_variable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = capsys.readouterr().out
+    for name in ("DB", "CONTENT", "HOST", "PORT", "WORKERS", "READ_CONNECTIONS", "LOG_LEVEL",
+                 "MAX_FILE_BYTES"):  # fmt: skip
+        assert f"NEWSGRAPH_{name}" in text

@@ -1,0 +1,212 @@
+"""The ingest pipeline against a temporary SQLite file."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loaders import db
+from loaders import ingest as ingest_module
+from loaders.ingest import IngestError, ingest
+from tests.conftest import INVALID, VALID
+from tests.snapshot import snapshot
+
+
+def targets(db_path: Path, path: str) -> list[str | None]:
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute(
+            "SELECT t.path FROM related r JOIN articles a ON a.id = r.article_id "
+            "LEFT JOIN articles t ON t.id = r.target_id WHERE a.path = ? ORDER BY r.position",
+            (path,),
+        )
+        return [r[0] for r in rows]
+    finally:
+        conn.close()
+
+
+async def test_fixture_folder_matches_expectations(
+    tmp_path: Path, expected: dict[str, Any]
+) -> None:
+    db_path = tmp_path / "n.db"
+    report = await ingest(db_path, [VALID])
+    assert report.rejected == []
+    assert sorted(report.added) == sorted(expected["valid"])
+    assert report.ignored == len(expected["ignored"])
+    conn = sqlite3.connect(db_path)
+    for rel, want in expected["valid"].items():
+        slug, title, published_at, domain = conn.execute(
+            "SELECT a.slug, a.title, a.published_at, p.domain FROM articles a "
+            "LEFT JOIN providers p ON p.id = a.provider_id WHERE a.path = ?",
+            (rel,),
+        ).fetchone()
+        assert (slug, title, published_at, domain) == (
+            want["slug"],
+            want["title"],
+            want["publishedAt"],
+            want["provider_domain"],
+        ), rel
+        topics = [r[0] for r in conn.execute(
+            "SELECT name FROM article_topics at JOIN articles a ON a.id = at.article_id "
+            "WHERE a.path = ? ORDER BY position", (rel,))]  # fmt: skip
+        assert topics == want["topics"], rel
+        assert targets(db_path, rel) == want["related_targets"], rel
+    conn.close()
+
+
+async def test_second_run_changes_nothing(fixture_db: Path) -> None:
+    before = snapshot(fixture_db)
+    report = await ingest(fixture_db, [VALID])
+    assert (report.added, report.updated, report.removed) == ([], [], [])
+    assert report.unchanged == len(before["articles"])
+    assert report.corpus_version == 1
+    assert snapshot(fixture_db) == before
+
+
+async def test_edit_add_remove_are_applied_in_place(tmp_path: Path, content: Path) -> None:
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [content])
+    conn = sqlite3.connect(db_path)
+    old_id = conn.execute("SELECT id FROM articles WHERE path = 'late.md'").fetchone()[0]
+
+    late = content / "late.md"
+    late.write_text(late.read_text().replace("title:", "title: Edited", 1))
+    (content / "new.md").write_text("---\ntitle: New\npublishedDateTime: 2022-01-01\n---\n")
+    (content / "cycle_b.md").unlink()
+    report = await ingest(db_path, [content])
+
+    assert (report.added, report.updated, report.removed) == (
+        ["new.md"],
+        ["late.md"],
+        ["cycle_b.md"],
+    )
+    assert report.corpus_version == 2
+    row = conn.execute("SELECT id, title FROM articles WHERE path = 'late.md'").fetchone()
+    assert row[0] == old_id and row[1].startswith("Edited")
+    # The reference that pointed at the removed article now points nowhere.
+    assert targets(db_path, "cycle_a.md") == [None]
+    # ...and the edited article is still the target of early.md.
+    assert targets(db_path, "early.md")[0] == "late.md"
+    conn.close()
+
+
+async def test_resolution_does_not_depend_on_arrival_order(tmp_path: Path, content: Path) -> None:
+    together = tmp_path / "together.db"
+    await ingest(together, [content])
+
+    # The referencing article first, its target in a later run.
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    stepwise = tmp_path / "stepwise.db"
+    shutil.copy(content / "early.md", staged / "early.md")
+    await ingest(stepwise, [staged])
+    assert targets(stepwise, "early.md") == [None, None, None]
+    for path in sorted(content.rglob("*")):
+        if path.is_file():
+            dest = staged / path.relative_to(content)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, dest)
+    await ingest(stepwise, [staged])
+    snap_a, snap_b = snapshot(together), snapshot(stepwise)
+    assert snap_a == snap_b
+
+
+async def test_removed_target_unlinks_and_returns(tmp_path: Path, content: Path) -> None:
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [content])
+    saved = (content / "late.md").read_bytes()
+    (content / "late.md").unlink()
+    await ingest(db_path, [content])
+    assert targets(db_path, "early.md")[0] is None
+    (content / "late.md").write_bytes(saved)
+    await ingest(db_path, [content])
+    assert targets(db_path, "early.md")[0] == "late.md"
+
+
+async def test_bad_files_are_reported_and_good_ones_stored(tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed"
+    shutil.copytree(INVALID, mixed / "bad")
+    shutil.copy(VALID / "minimal.md", mixed / "minimal.md")
+    report = await ingest(tmp_path / "n.db", [mixed])
+    assert report.added == ["minimal.md"]
+    rejected = {Path(r.path).name: r.reason for r in report.rejected}
+    assert set(rejected) == {p.name for p in INVALID.iterdir()}
+    assert all(Path(r.path).is_absolute() and Path(r.path).exists() for r in report.rejected)
+
+
+async def test_a_broken_edit_keeps_the_last_good_version(tmp_path: Path, content: Path) -> None:
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [content])
+    before = snapshot(db_path)
+    (content / "late.md").write_text("---\ntitle: [broken\n---\n")
+    report = await ingest(db_path, [content])
+    assert [Path(r.path).name for r in report.rejected] == ["late.md"]
+    assert "YAML" in report.rejected[0].reason
+    assert report.updated == [] and report.removed == []
+    assert snapshot(db_path) == before
+
+
+async def test_slug_collisions_are_rejected(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    for folder in ("a", "b"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "same.md").write_text(
+            f"---\ntitle: {folder}\npublishedDateTime: 2021-01-01\n---\n"
+        )
+    report = await ingest(tmp_path / "n.db", [root])
+    assert report.added == ["a/same.md"]
+    assert report.rejected[0].reason == "slug 'same' is already used by a/same.md"
+
+
+async def test_same_relative_path_in_two_roots_keeps_the_first(tmp_path: Path) -> None:
+    for root in ("one", "two"):
+        (tmp_path / root).mkdir()
+        (tmp_path / root / "x.md").write_text(
+            f"---\ntitle: {root}\npublishedDateTime: 2021-01-01\n---\n"
+        )
+    report = await ingest(tmp_path / "n.db", [tmp_path / "one", tmp_path / "two"])
+    assert report.added == ["x.md"]
+    assert "same relative path" in report.rejected[0].reason
+
+
+async def test_process_pool_gives_the_same_corpus(tmp_path: Path, monkeypatch: Any) -> None:
+    threaded = tmp_path / "threaded.db"
+    pooled = tmp_path / "pooled.db"
+    await ingest(threaded, [VALID], workers=0)
+    monkeypatch.setattr(ingest_module, "CHUNK_FILES", 3)  # many chunks in flight
+    await ingest(pooled, [VALID], workers=2)
+    assert snapshot(threaded) == snapshot(pooled)
+
+
+async def test_missing_path_is_an_error_and_changes_nothing(fixture_db: Path) -> None:
+    before = snapshot(fixture_db)
+    with pytest.raises(IngestError, match="no such file or folder"):
+        await ingest(fixture_db, [VALID, VALID / "nope"])
+    assert snapshot(fixture_db) == before
+
+
+def test_foreign_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(db.DatabaseError, match="not a newsgraph database"):
+        db.connect_sync(path)
+
+
+def test_garbage_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(db.DatabaseError, match="cannot open"):
+        db.connect_sync(path)
+
+
+def test_database_uses_wal(fixture_db: Path) -> None:
+    conn = db.connect_sync(fixture_db, read_only=True)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []

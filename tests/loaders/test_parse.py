@@ -1,0 +1,138 @@
+"""Parsing and validation of single files (pure; no database)."""
+
+from __future__ import annotations
+
+import json
+import time
+import tracemalloc
+from typing import Any
+
+import pytest
+
+from loaders.files import FileTask, Status, load_file
+from loaders.parse import HAS_C_YAML, Rejection, parse_article, slugify
+from tests.conftest import INVALID, VALID
+
+ARTICLE = b"""---
+title: "A title"
+publishedDateTime: 2021-04-01T10:00:00-07:00
+quality: 5
+topics: [AI, Computer Vision, ai]
+---
+Body text.
+"""
+
+
+def test_the_c_yaml_loader_is_used() -> None:
+    assert HAS_C_YAML
+
+
+def test_offsets_are_converted_to_utc() -> None:
+    article = parse_article(ARTICLE)
+    assert article.published_at == "2021-04-01T17:00:00Z"
+    assert article.published_ts == 1617296400 * 1_000_000
+
+
+def test_crlf_and_bom_parse_like_lf() -> None:
+    crlf = b"\xef\xbb\xbf" + ARTICLE.replace(b"\n", b"\r\n")
+    assert parse_article(crlf) == parse_article(ARTICLE)
+
+
+def test_topics_are_deduplicated_case_insensitively_in_order() -> None:
+    assert parse_article(ARTICLE).topics == ("AI", "Computer Vision")
+
+
+def test_unknown_keys_are_kept_in_the_frontmatter_json() -> None:
+    raw = ARTICLE.replace(b"quality: 5", b"quality: 5\nx_custom:\n  nested: [1, 2]")
+    stored = json.loads(parse_article(raw).frontmatter_json)
+    assert stored["x_custom"] == {"nested": [1, 2]}
+    assert stored["publishedDateTime"] == "2021-04-01T17:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Computer Vision", "computer-vision"), ("Café  Society", "cafe-society"),
+     ("画像認識", "画像認識"), ("C++ & Rust!", "c-rust")],
+)  # fmt: skip
+def test_slugify(name: str, expected: str) -> None:
+    assert slugify(name) == expected
+
+
+def _load(path: Any, max_bytes: int = 2_000_000) -> Any:
+    return load_file(FileTask(str(path), path.name, None, max_bytes))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in INVALID.iterdir()))
+def test_every_invalid_fixture_is_rejected_with_its_reason(
+    name: str, expected: dict[str, Any]
+) -> None:
+    result = _load(INVALID / name)
+    assert result.status is Status.REJECTED
+    keywords = [
+        expected["invalid"][name],
+        *expected.get("invalid_also_acceptable", {}).get(name, []),
+    ]
+    assert any(k.lower() in result.reason.lower() for k in keywords), result.reason
+    # Reasons are for people: one line, no Python internals.
+    assert "\n" not in result.reason and "Traceback" not in result.reason
+
+
+def test_field_errors_name_the_field_and_the_problem() -> None:
+    result = _load(INVALID / "image_width_string.md")
+    assert result.reason == "images[0].width: expected an integer, got a string 'wide'"
+
+
+def test_malformed_yaml_reports_the_line() -> None:
+    result = _load(INVALID / "malformed_yaml.md")
+    assert "line" in result.reason
+
+
+def test_alias_bomb_is_rejected_fast_in_bounded_memory() -> None:
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = _load(INVALID / "alias_bomb.md")
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result.status is Status.REJECTED
+    assert elapsed < 2.0
+    assert peak < 50 * 1024 * 1024
+
+
+def test_oversized_file_is_rejected_before_reading(tmp_path: Any) -> None:
+    big = tmp_path / "big.md"
+    big.write_bytes(ARTICLE + b"x" * 5000)
+    result = _load(big, max_bytes=1000)
+    assert result.status is Status.REJECTED
+    assert "over the 1000-byte limit" in result.reason
+
+
+def test_txt_without_frontmatter_is_ignored_not_rejected() -> None:
+    assert _load(VALID / "readme_notes.txt").status is Status.IGNORED
+
+
+def test_unchanged_file_is_not_parsed(tmp_path: Any) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(ARTICLE)
+    first = _load(path)
+    again = load_file(FileTask(str(path), "a.md", first.content_hash, 2_000_000))
+    assert first.status is Status.PARSED
+    assert again.status is Status.UNCHANGED and again.article is None
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("quality: 99999999999", "out of range"), ("published: 1", "true or false"),
+     ("heat: .nan", "integer"), ("title: ['x']", "string")],
+)  # fmt: skip
+def test_type_errors(value: str, reason: str) -> None:
+    key = value.split(":")[0]
+    raw = (
+        ARTICLE.replace(b"quality: 5", value.encode())
+        if key != "title"
+        else (ARTICLE.replace(b'title: "A title"', value.encode()))
+    )
+    with pytest.raises(Rejection) as info:
+        parse_article(raw)
+    assert info.value.field == key
+    assert reason in info.value.reason
