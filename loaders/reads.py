@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from loaders.db import placeholders
+from loaders.db import chunked, placeholders
 from loaders.reader import Reader, Row
 
 
@@ -262,6 +262,9 @@ _SCOPES: dict[Scope, tuple[str, str, str]] = {
 }
 
 
+MAX_UNION_BRANCHES = 200
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     """`first` rows newest first, strictly after the `after` keyset when given."""
@@ -296,14 +299,15 @@ async def article_pages(
 ) -> dict[int | None, Page]:
     """One page per parent in a single statement (a UNION ALL of indexed branches)."""
     branch_sql, keyset = _page_branch(scope, request)
-    sql = " UNION ALL ".join([branch_sql] * len(parents))
-    params: list[Any] = []
-    for parent in parents:
-        params.extend([parent, parent, *keyset, request.first + 1])
-    rows = await db.fetch(sql, params)
     grouped: dict[int | None, list[ArticleRow]] = {p: [] for p in parents}
-    for r in rows:
-        grouped[r[0]].append(_article(r[1:]))
+    # SQLite allows at most 500 terms in a compound SELECT.
+    for part in chunked(parents, MAX_UNION_BRANCHES):
+        sql = " UNION ALL ".join([branch_sql] * len(part))
+        params: list[Any] = []
+        for parent in part:
+            params.extend([parent, parent, *keyset, request.first + 1])
+        for r in await db.fetch(sql, params):
+            grouped[r[0]].append(_article(r[1:]))
     return {
         p: Page(found[: request.first], len(found) > request.first) for p, found in grouped.items()
     }
