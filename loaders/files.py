@@ -58,17 +58,30 @@ def _is_candidate(name: str) -> bool:
     return suffix in ARTICLE_SUFFIXES or suffix in MAYBE_ARTICLE_SUFFIXES
 
 
-def discover(path: Path) -> list[Candidate]:
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    candidates: list[Candidate]
+    unreadable: list[tuple[Path, str]]  # folders that could not be listed, with the reason
+
+
+def discover(path: Path) -> Discovery:
     """Candidate files under `path` (a folder, walked recursively, or one file).
 
     Hidden files and folders (dot-names) are skipped; symlinked folders are not
-    followed, so a link loop cannot make the walk endless.
+    followed, so a link loop cannot make the walk endless. Folders that cannot be
+    listed are returned, so that their articles are not mistaken for deleted ones.
     """
     path = path.resolve()
     if path.is_file():
-        return [Candidate(path.parent, path, path.name)] if _is_candidate(path.name) else []
-    found: list[Candidate] = []
-    for folder, dirs, files in os.walk(path):
+        found = [Candidate(path.parent, path, path.name)] if _is_candidate(path.name) else []
+        return Discovery(found, [])
+    candidates: list[Candidate] = []
+    unreadable: list[tuple[Path, str]] = []
+
+    def on_error(error: OSError) -> None:
+        unreadable.append((Path(error.filename or path), error.strerror or str(error)))
+
+    for folder, dirs, files in os.walk(path, onerror=on_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         base = Path(folder)
         for name in sorted(files):
@@ -77,8 +90,8 @@ def discover(path: Path) -> list[Candidate]:
             full = base / name
             if not full.is_file():  # broken links, sockets
                 continue
-            found.append(Candidate(path, full, full.relative_to(path).as_posix()))
-    return found
+            candidates.append(Candidate(path, full, full.relative_to(path).as_posix()))
+    return Discovery(candidates, unreadable)
 
 
 def content_hash(raw: bytes) -> str:

@@ -113,6 +113,7 @@ class _Run:
     affected_providers: set[int] = field(default_factory=set)
     affected_topics: set[int] = field(default_factory=set)
     affected_urls: set[str] = field(default_factory=set)
+    deferred: list[FileResult] = field(default_factory=list)
 
 
 async def ingest(
@@ -148,23 +149,17 @@ async def ingest_into(
     stored nowhere; when an earlier version of it was stored, that version stays.
     """
     started = time.perf_counter()
-    candidates, folder_roots, duplicates = await asyncio.to_thread(_discover_all, paths)
-    report = IngestReport(rejected=duplicates)
+    found = await asyncio.to_thread(_discover_all, paths)
+    candidates = found.candidates
+    report = IngestReport(rejected=list(found.rejected))
     try:
         await conn.execute("BEGIN IMMEDIATE")
     except aiosqlite.OperationalError as exc:
         raise IngestError(f"database is busy (another ingest running?): {exc}") from exc
     try:
         run = await _start_run(conn, report)
-        root_ids = await _root_ids(conn, {c.root for c in candidates} | folder_roots)
-        found = {c.rel for c in candidates}
-        synced_roots = {root_ids[r] for r in folder_roots}
-        gone = [
-            rel
-            for rel, ex in run.existing.items()
-            if rel not in found and ex.root_id in synced_roots
-        ]
-        await _remove(run, gone)
+        root_ids = await _root_ids(conn, {c.root for c in candidates} | found.folder_roots)
+        await _remove(run, await _gone(conn, run, found, root_ids))
         tasks = [FileTask(str(c.path), c.rel, _known_hash(run, c), max_bytes) for c in candidates]
         roots_by_rel = {c.rel: root_ids[c.root] for c in candidates}
         paths_by_rel = {c.rel: str(c.path) for c in candidates}
@@ -174,6 +169,9 @@ async def ingest_into(
             done += len(results)
             if on_progress:
                 on_progress(done, len(tasks))
+        # Files whose slug was taken by an article that this run later removed.
+        deferred, run.deferred = run.deferred, []
+        await _apply(run, deferred, roots_by_rel, paths_by_rel, final=True)
         report.seconds = time.perf_counter() - started
         await _finish(run)
         await conn.execute("COMMIT")
@@ -185,29 +183,44 @@ async def ingest_into(
     return report
 
 
-def _discover_all(
-    paths: Sequence[str | Path],
-) -> tuple[list[Candidate], set[Path], list[RejectedFile]]:
+@dataclass(slots=True)
+class _Found:
+    candidates: list[Candidate] = field(default_factory=list)
+    folder_roots: set[Path] = field(default_factory=set)
+    rejected: list[RejectedFile] = field(default_factory=list)
+    # (root, relative prefix) of folders that could not be listed: nothing stored
+    # under them is removed, since their files may well still exist.
+    unlisted: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def _discover_all(paths: Sequence[str | Path]) -> _Found:
     """Candidates from every path; the first of two files with one identity wins."""
-    candidates: list[Candidate] = []
-    folder_roots: set[Path] = set()
-    duplicates: list[RejectedFile] = []
-    seen: dict[str, Candidate] = {}
+    found = _Found()
+    by_rel: dict[str, Candidate] = {}
+    by_path: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise IngestError(f"{raw}: no such file or folder")
         if path.is_dir():
-            folder_roots.add(path.resolve())
-        for cand in discover(path):
-            first = seen.get(cand.rel)
+            found.folder_roots.add(path.resolve())
+        discovery = discover(path)
+        for folder, reason in discovery.unreadable:
+            found.rejected.append(RejectedFile(str(folder), f"cannot read folder: {reason}"))
+            rel = folder.relative_to(path.resolve()).as_posix()
+            found.unlisted.append((path.resolve(), "" if rel == "." else rel + "/"))
+        for cand in discovery.candidates:
+            if cand.path in by_path:  # the same file named twice (a file and its folder)
+                continue
+            by_path.add(cand.path)
+            first = by_rel.get(cand.rel)
             if first is None:
-                seen[cand.rel] = cand
-                candidates.append(cand)
-            elif first.path != cand.path:
+                by_rel[cand.rel] = cand
+                found.candidates.append(cand)
+            else:
                 reason = f"another file has the same relative path '{cand.rel}': {first.path}"
-                duplicates.append(RejectedFile(str(cand.path), reason))
-    return candidates, folder_roots, duplicates
+                found.rejected.append(RejectedFile(str(cand.path), reason))
+    return found
 
 
 async def _start_run(conn: aiosqlite.Connection, report: IngestReport) -> _Run:
@@ -225,6 +238,33 @@ async def _start_run(conn: aiosqlite.Connection, report: IngestReport) -> _Run:
         topics={r[0]: r[1] for r in topics},
         next_id=max(next_id, max((ex.id for ex in existing.values()), default=0) + 1),
     )
+
+
+async def _gone(
+    conn: aiosqlite.Connection, run: _Run, found: _Found, root_ids: dict[Path, int]
+) -> list[str]:
+    """Stored articles that a synchronized folder no longer holds.
+
+    A folder also synchronizes what was ingested through folders or files inside
+    it, so `ingest folder/sub/x.md` then `ingest folder` leaves one article.
+    """
+    rows = await conn.execute_fetchall("SELECT id, path FROM roots")
+    synced: dict[int, Path] = {}
+    for root_id, root_path in rows:
+        for folder in found.folder_roots:
+            if Path(root_path).is_relative_to(folder):
+                synced[root_id] = Path(root_path)
+    present = {c.rel for c in found.candidates}
+
+    def protected(root: Path, rel: str) -> bool:
+        full = root / rel
+        return any(full.is_relative_to(base / prefix) for base, prefix in found.unlisted)
+
+    return [
+        rel
+        for rel, ex in run.existing.items()
+        if ex.root_id in synced and rel not in present and not protected(synced[ex.root_id], rel)
+    ]
 
 
 async def _meta_int(conn: aiosqlite.Connection, key: str, default: int) -> int:
@@ -284,6 +324,8 @@ async def _apply(
     results: list[FileResult],
     roots_by_rel: dict[str, int],
     paths_by_rel: dict[str, str],
+    *,
+    final: bool = False,
 ) -> None:
     report = run.report
     writes: list[tuple[int, str, int, str, ParsedArticle]] = []
@@ -302,11 +344,16 @@ async def _apply(
                 gone.append(rel)
         elif result.status is Status.REJECTED:
             report.rejected.append(RejectedFile(paths_by_rel[rel], result.reason))
+            if ex and ex.root_id != roots_by_rel[rel]:  # the stored version moves with it
+                moved.append((roots_by_rel[rel], ex.id))
         else:
             assert result.article is not None
             slug = Path(rel).stem
             holder = run.slugs.get(slug)
             if holder is not None and holder != rel:
+                if not final:  # the holder may yet be removed by a later chunk
+                    run.deferred.append(result)
+                    continue
                 reason = f"slug '{slug}' is already used by {holder}"
                 report.rejected.append(RejectedFile(paths_by_rel[rel], reason))
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -210,3 +211,81 @@ def test_database_uses_wal(fixture_db: Path) -> None:
     conn = db.connect_sync(fixture_db, read_only=True)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def _article(folder: Path, name: str, title: str = "T") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(f"---\ntitle: {title}\npublishedDateTime: 2021-01-01\n---\n")
+    return path
+
+
+async def test_unreadable_folder_removes_nothing(tmp_path: Path, monkeypatch: Any) -> None:
+    root = tmp_path / "c"
+    for i in range(3):
+        _article(root / "sub", f"a{i}.md")
+    _article(root, "top.md")
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [root])
+    before = snapshot(db_path)
+    locked = root / "sub"
+    if os.geteuid() == 0:
+        # root reads every folder whatever its mode; make listing it fail as it would
+        # for any other user (this is the only fault injected in the suite).
+        real_scandir = os.scandir
+
+        def scandir(path: Any = ".") -> Any:
+            if Path(path) == locked:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr(os, "scandir", scandir)
+    else:
+        locked.chmod(0)
+    try:
+        report = await ingest(db_path, [root])
+    finally:
+        locked.chmod(0o755)
+    assert report.removed == []
+    assert [(r.path, r.reason) for r in report.rejected] == [
+        (str(locked), "cannot read folder: Permission denied")
+    ]
+    assert snapshot(db_path) == before
+
+
+async def test_rejected_file_follows_its_folder_when_it_moves(tmp_path: Path) -> None:
+    old = tmp_path / "c"
+    _article(old, "x.md")
+    _article(old, "y.md")
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [old])
+    new = tmp_path / "d"
+    old.rename(new)
+    (new / "x.md").write_text("---\ntitle: [broken\n---\n")
+    report = await ingest(db_path, [new])
+    assert [Path(r.path).name for r in report.rejected] == ["x.md"]
+    (new / "x.md").unlink()
+    report = await ingest(db_path, [new])
+    assert report.removed == ["x.md"]
+
+
+async def test_a_file_then_its_folder_leaves_one_article(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    single = _article(root / "sub", "x.md")
+    db_path = tmp_path / "n.db"
+    assert (await ingest(db_path, [single])).added == ["x.md"]
+    report = await ingest(db_path, [root])
+    assert (report.added, report.removed, report.rejected) == (["sub/x.md"], ["x.md"], [])
+    both = await ingest(tmp_path / "both.db", [single, root])
+    assert both.added == ["x.md"] and both.rejected == []  # one file, named twice
+
+
+async def test_a_slug_freed_later_in_the_run_can_be_taken(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    txt = _article(root / "b", "foo.txt")
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [root])
+    txt.write_text("plain notes, no frontmatter any more\n")
+    _article(root / "a", "foo.md")  # sorts before b/foo.txt
+    report = await ingest(db_path, [root])
+    assert (report.added, report.removed, report.rejected) == (["a/foo.md"], ["b/foo.txt"], [])
