@@ -10,6 +10,7 @@ from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, Va
 from strawberry.extensions.max_aliases import MaxAliasesLimiter
 from strawberry.printer import print_schema
 
+from schema.cost import MAX_COST, QueryCostLimiter
 from schema.errors import PublicError
 from schema.query import Query
 from schema.subscription import Subscription
@@ -45,6 +46,7 @@ def build_schema() -> strawberry.Schema:
             lambda: ValidationCache(maxsize=1024),
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: QueryCostLimiter(max_cost=MAX_COST),
             lambda: MaskErrors(should_mask_error=is_internal),
         ],
     )

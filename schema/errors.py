@@ -32,3 +32,13 @@ class InvalidId(PublicError):
 
 class PageSizeError(PublicError):
     code = "PAGE_SIZE_OUT_OF_RANGE"
+
+
+def checked_text(value: str, argument: str) -> str:
+    """`value` unchanged, or a client error when it cannot be encoded as UTF-8 (lone
+    surrogates survive JSON decoding but not the trip into SQLite)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PublicError(f"`{argument}` is not valid Unicode text") from None
+    return value

@@ -58,18 +58,25 @@ def decode_cursor(token: str, kind: str, count: int) -> list[str]:
     return parts[1:]
 
 
+INT64 = (-(2**63), 2**63 - 1)  # what SQLite can compare against
+
+
+def _cursor_int(value: str, token: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = INT64[1] + 1
+    if not INT64[0] <= number <= INT64[1]:
+        raise InvalidCursor(f"'{token[:80]}' is a damaged cursor")
+    return number
+
+
 def decode_int_cursor(token: str, kind: str) -> tuple[int, int]:
     values = decode_cursor(token, kind, 2)
-    try:
-        return int(values[0]), int(values[1])
-    except ValueError:
-        raise InvalidCursor(f"'{token[:80]}' is a damaged cursor") from None
+    return _cursor_int(values[0], token), _cursor_int(values[1], token)
 
 
 def decode_count_cursor(token: str, kind: str) -> tuple[int, str]:
     """(article count, key) of an entity-list cursor."""
     values = decode_cursor(token, kind, 2)
-    try:
-        return int(values[0]), values[1]
-    except ValueError:
-        raise InvalidCursor(f"'{token[:80]}' is a damaged cursor") from None
+    return _cursor_int(values[0], token), values[1]

@@ -13,7 +13,7 @@ from loaders.reads import Scope
 from loaders.urls import normalize_url
 from loaders.watch import read_state
 from schema.context import Info
-from schema.errors import PublicError
+from schema.errors import PublicError, checked_text
 from schema.ids import parse_global_id
 from schema.types.article import Article, ArticleConnection, article_connection
 from schema.types.corpus import Corpus
@@ -52,7 +52,7 @@ class Query:
         url: Annotated[str | None, strawberry.argument(description="Any of its URLs.")] = None,
         id: Annotated[strawberry.ID | None, strawberry.argument(description="Global ID.")] = None,
     ) -> Article | None:
-        given = [name for name, value in (("slug", slug), ("url", url), ("id", id)) if value]
+        given = [n for n, v in (("slug", slug), ("url", url), ("id", id)) if v is not None]
         if len(given) != 1:
             raise PublicError(
                 "pass exactly one of `slug`, `url` or `id` to `article`"
@@ -66,9 +66,9 @@ class Query:
             row = await info.context.loaders.article_by_path.load(key)
             return Article.from_row(row) if row else None
         if slug is not None:
-            article_id = await reads.article_id_by_slug(db, slug)
+            article_id = await reads.article_id_by_slug(db, checked_text(slug, "slug"))
         else:
-            normalized = normalize_url(url or "")
+            normalized = normalize_url(checked_text(url or "", "url"))
             if normalized is None:
                 raise PublicError(f"`url` must be an absolute http(s) URL, got '{url!s:.80}'")
             article_id = await reads.article_id_by_normalized_url(db, normalized)
@@ -89,7 +89,8 @@ class Query:
         info: Info,
         domain: Annotated[str, strawberry.argument(description="e.g. `techstory.in`.")],
     ) -> Provider | None:
-        row = await info.context.loaders.provider_by_domain.load(domain.strip().lower())
+        key = checked_text(domain, "domain").strip().lower()
+        row = await info.context.loaders.provider_by_domain.load(key)
         return Provider.from_row(row) if row else None
 
     @strawberry.field(description="Providers, most articles first.")
@@ -107,7 +108,7 @@ class Query:
         info: Info,
         slug: Annotated[str, strawberry.argument(description="e.g. `computer-vision`.")],
     ) -> Topic | None:
-        row = await info.context.loaders.topic_by_slug.load(slugify(slug))
+        row = await info.context.loaders.topic_by_slug.load(slugify(checked_text(slug, "slug")))
         return Topic.from_row(row) if row else None
 
     @strawberry.field(description="Topics, most articles first.")

@@ -281,3 +281,61 @@ async def test_nodes_loads_all_ids_in_one_batch(reader: Reader, execute: Execute
         await reader.set_trace(None)
     assert [n["id"] for n in ok(result)["nodes"]] == ids
     assert len(counter.statements) == 1, counter.statements
+
+
+NESTED_TOO_DEEP = """{ topics(first: 100) { nodes { articles(first: 100) { nodes {
+  topics { articles(first: 100) { nodes { slug title } } } } } } } }"""
+
+
+async def test_cost_budget_refuses_exploding_nested_pages(execute: Execute) -> None:
+    result = await execute(NESTED_TOO_DEEP)
+    assert result.data is None
+    error = result.errors[0]
+    assert error.extensions["code"] == "QUERY_TOO_COSTLY"
+    assert error.extensions["cost"] > error.extensions["maxCost"]
+    assert "`first`" in error.message
+
+
+async def test_cost_budget_admits_ordinary_pages(execute: Execute) -> None:
+    ok(await execute(FEED_NESTED, first=100))
+    ok(
+        await execute(
+            "{ topics(first: 100) { nodes { articles(first: 100) { nodes { slug } } } } }"
+        )
+    )
+
+
+async def test_cost_counts_variables_and_fragments(execute: Execute) -> None:
+    query = """query ($n: Int) { topics(first: 100) { nodes { ...T } } }
+      fragment T on Topic { articles(first: $n) { nodes { topics { articles(first: $n) {
+        nodes { slug } } } } } }"""
+    assert ok(await execute(query, n=2))
+    assert (await execute(query, n=100)).errors[0].extensions["code"] == "QUERY_TOO_COSTLY"
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "YXJ0aWNsZXMubmV3ZXN0Ojk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OjE",  # a 23-digit timestamp
+        "cHJvdmlkZXJzLmNvdW50Ojk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OmE",
+    ],
+)
+async def test_out_of_range_cursor_numbers_are_invalid_cursors(
+    execute: Execute, cursor: str
+) -> None:
+    field = "articles" if cursor.startswith("YXJ0") else "providers"
+    result = await execute(
+        f"query ($c: String) {{ {field}(after: $c) {{ totalCount }} }}", c=cursor
+    )
+    assert result.errors[0].extensions == {"code": "INVALID_CURSOR"}
+
+
+async def test_text_that_cannot_be_utf8_is_a_client_error(execute: Execute) -> None:
+    result = await execute(ARTICLE_BY, slug="\ud800")
+    assert result.errors[0].extensions == {"code": "BAD_USER_INPUT"}
+    assert "not valid Unicode" in result.errors[0].message
+
+
+async def test_empty_string_still_counts_as_an_argument(execute: Execute) -> None:
+    result = await execute(ARTICLE_BY, slug="", url="https://example.com/x")
+    assert result.errors[0].message.startswith("pass exactly one of")

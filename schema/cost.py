@@ -1,0 +1,166 @@
+"""A query cost budget in which page sizes multiply.
+
+Depth and alias limits do not stop `topics(first: 100) { articles(first: 100) {
+topics { articles(first: 100) ... } } }`, which asks for millions of objects. Before
+execution we estimate how many fields the operation resolves: every field counts
+once per object it is resolved on; a connection multiplies its `edges`/`nodes` by
+`first`; other lists (topics, images, related) count as LIST_ESTIMATE items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+    value_from_ast,
+)
+from strawberry.extensions import SchemaExtension
+
+from schema.types.pagination import DEFAULT_PAGE_SIZE
+
+MAX_COST = 50_000
+LIST_ESTIMATE = 10
+CONNECTION_LISTS = frozenset({"edges", "nodes"})
+
+
+class _Estimator:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+
+    def _fields(self, selection_set: SelectionSetNode) -> Iterator[FieldNode]:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                yield from self._fields(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:  # validation has already rejected unknown ones
+                    yield from self._fields(fragment.selection_set)
+
+    def _argument(self, node: FieldNode, name: str, arg_type: Any) -> Any:
+        for argument in node.arguments or ():
+            if argument.name.value == name:
+                return value_from_ast(argument.value, arg_type, self.variables)
+        return None
+
+    def cost(self, parent: GraphQLNamedType, selection_set: SelectionSetNode,
+             multiplicity: int, page: int | None) -> int:  # fmt: skip
+        """Fields resolved under `selection_set` on `multiplicity` objects of `parent`."""
+        total = 0
+        for node in self._fields(selection_set):
+            fields = getattr(parent, "fields", None)
+            field = fields.get(node.name.value) if fields else None
+            if field is None:  # __typename, or a field of an interface's implementation
+                total += multiplicity
+                continue
+            field_type = (
+                field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            )
+            count = multiplicity
+            if isinstance(field_type, GraphQLList):
+                if node.name.value in CONNECTION_LISTS and page is not None:
+                    count *= page
+                elif "ids" in field.args:
+                    ids = self._argument(node, "ids", field.args["ids"].type) or []
+                    count *= max(len(ids), 1)
+                else:
+                    count *= LIST_ESTIMATE
+            total += count
+            child_page = None
+            if "first" in field.args:
+                first = self._argument(node, "first", field.args["first"].type)
+                child_page = DEFAULT_PAGE_SIZE if first is None else max(int(first), 0)
+            if node.selection_set is not None:
+                named = get_named_type(field.type)
+                if not isinstance(named, GraphQLObjectType):
+                    # Interfaces (Node): estimate with the widest implementation.
+                    impls = self.schema.get_possible_types(named)
+                    named = max(impls, key=lambda t: len(t.fields)) if impls else named
+                total += self.cost(named, node.selection_set, count, child_page)
+        return total
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any] | None,
+) -> int:
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    estimator = _Estimator(schema, fragments, variables or {})
+    return estimator.cost(root, operation.selection_set, 1, None)
+
+
+def request_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> int:
+    """The cost of the operation a request will run (the largest, when ambiguous)."""
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}  # fmt: skip
+    operations = [
+        d for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        and (operation_name is None or (d.name is not None and d.name.value == operation_name))
+    ]  # fmt: skip
+    try:
+        return max((operation_cost(schema, op, fragments, variables) for op in operations),
+                   default=0)  # fmt: skip
+    except (TypeError, ValueError):
+        return 0  # malformed variables: execution reports them precisely
+
+
+class QueryCostLimiter(SchemaExtension):
+    """Refuse operations whose estimated cost is over `max_cost`, before executing them."""
+
+    def __init__(self, max_cost: int = MAX_COST) -> None:
+        super().__init__()
+        self.max_cost = max_cost
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.result is None:
+            cost = request_cost(
+                context.schema._schema,
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+            )
+            if cost > self.max_cost:
+                message = (
+                    f"query cost {cost} exceeds the budget of {self.max_cost}: ask for smaller "
+                    "pages (`first`) on nested connections, or split the query"
+                )
+                code = {"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": self.max_cost}
+                context.result = ExecutionResult(
+                    data=None, errors=[GraphQLError(message, extensions=code)]
+                )
+        yield
