@@ -159,6 +159,7 @@ def _provider(row: Row) -> ProviderRow:
 
 
 PROVIDER_COLUMNS = "id, domain, name, images, article_count"
+TOPIC_COLUMNS = "id, slug, name, article_count"
 
 
 async def providers_by_ids(db: Reader, ids: Sequence[int]) -> dict[int, ProviderRow]:
@@ -351,36 +352,35 @@ async def article_counts(
 # ---------------------------------------------------------------- lists of entities
 
 
+async def _by_article_count(
+    db: Reader, table: str, columns: str, key: str, first: int, after: tuple[int, str] | None
+) -> tuple[list[Row], bool]:
+    """A keyset page of `table`, most articles first, then by its unique `key`."""
+    where, params = "", []
+    if after is not None:
+        where = f"WHERE (-article_count, {key}) > (?, ?)"
+        params = [-after[0], after[1]]
+    rows = await db.fetch(
+        f"SELECT {columns} FROM {table} {where} ORDER BY article_count DESC, {key} LIMIT ?",
+        [*params, first + 1],
+    )
+    return rows[:first], len(rows) > first
+
+
 async def providers_page(
     db: Reader, first: int, after: tuple[int, str] | None
 ) -> tuple[list[ProviderRow], bool]:
     """Providers with the most articles first, then by domain."""
-    where, params = "", []
-    if after is not None:
-        where = "WHERE (-article_count, domain) > (?, ?)"
-        params = [-after[0], after[1]]
-    rows = await db.fetch(
-        f"SELECT {PROVIDER_COLUMNS} FROM providers {where} "
-        "ORDER BY article_count DESC, domain LIMIT ?",
-        [*params, first + 1],
-    )
-    return [_provider(r) for r in rows[:first]], len(rows) > first
+    rows, more = await _by_article_count(db, "providers", PROVIDER_COLUMNS, "domain", first, after)
+    return [_provider(r) for r in rows], more
 
 
 async def topics_page(
     db: Reader, first: int, after: tuple[int, str] | None
 ) -> tuple[list[TopicRow], bool]:
     """Topics with the most articles first, then by slug."""
-    where, params = "", []
-    if after is not None:
-        where = "WHERE (-article_count, slug) > (?, ?)"
-        params = [-after[0], after[1]]
-    rows = await db.fetch(
-        f"SELECT id, slug, name, article_count FROM topics {where} "
-        "ORDER BY article_count DESC, slug LIMIT ?",
-        [*params, first + 1],
-    )
-    return [TopicRow(*r) for r in rows[:first]], len(rows) > first
+    rows, more = await _by_article_count(db, "topics", TOPIC_COLUMNS, "slug", first, after)
+    return [TopicRow(*r) for r in rows], more
 
 
 async def entity_totals(db: Reader) -> tuple[int, int]:
