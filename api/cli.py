@@ -51,6 +51,17 @@ class Progress:
             self.stream.write("\n")
 
 
+def positive_int(text: str) -> int:
+    """argparse type; also applied to defaults taken from the environment."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _env_default(name: str, fallback: str | None = None) -> str | None:
     return os.environ.get(ENV_PREFIX + name) or fallback
 
@@ -98,16 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"interface to bind (default {defaults.host}) [{ENV_PREFIX}HOST]",
     )  # fmt: skip
     serve.add_argument(
-        "--port", type=int, default=int(_env_default("PORT", str(defaults.port)) or 0),
+        "--port", type=positive_int, default=_env_default("PORT", str(defaults.port)),
         help=f"TCP port (default {defaults.port}) [{ENV_PREFIX}PORT]",
     )  # fmt: skip
     serve.add_argument(
-        "--workers", type=int, default=int(_env_default("WORKERS", "1") or 1),
+        "--workers", type=positive_int, default=_env_default("WORKERS", "1"),
         help=f"server processes (default 1) [{ENV_PREFIX}WORKERS]",
     )  # fmt: skip
     serve.add_argument(
-        "--read-connections", type=int,
-        default=int(_env_default("READ_CONNECTIONS", str(defaults.read_connections)) or 1),
+        "--read-connections", type=positive_int,
+        default=_env_default("READ_CONNECTIONS", str(defaults.read_connections)),
         help="SQLite read connections per process (default "
         f"{defaults.read_connections}) [{ENV_PREFIX}READ_CONNECTIONS]",
     )  # fmt: skip
@@ -124,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
         "generate", help="write a deterministic synthetic corpus (for tests and benchmarks)"
     )
     generate.add_argument("out", type=Path, help="folder to write into")
-    generate.add_argument("--count", type=int, default=1000, help="articles (default 1000)")
+    generate.add_argument(
+        "--count", type=positive_int, default=1000, help="articles (default 1000)"
+    )
     generate.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     return parser
 
@@ -145,8 +158,8 @@ def _add_db(parser: argparse.ArgumentParser, defaults: Settings) -> None:
 def _add_max_bytes(parser: argparse.ArgumentParser, defaults: Settings) -> None:
     parser.add_argument(
         "--max-file-bytes",
-        type=int,
-        default=int(_env_default("MAX_FILE_BYTES", str(defaults.max_file_bytes)) or 0),
+        type=positive_int,
+        default=_env_default("MAX_FILE_BYTES", str(defaults.max_file_bytes)),
         help="reject files larger than this (default "
         f"{defaults.max_file_bytes}) [{ENV_PREFIX}MAX_FILE_BYTES]",
     )
@@ -254,9 +267,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (db.DatabaseError, IngestError) as exc:
-        print(f"newsgraph: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except ValueError as exc:  # bad environment values
         print(f"newsgraph: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -68,3 +68,13 @@ def test_serve_help_documents_every_environment_variable(
     for name in ("DB", "CONTENT", "HOST", "PORT", "WORKERS", "READ_CONNECTIONS", "LOG_LEVEL",
                  "MAX_FILE_BYTES"):  # fmt: skip
         assert f"NEWSGRAPH_{name}" in text
+
+
+def test_bad_environment_values_are_usage_errors(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEWSGRAPH_PORT", "eighty")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve"])
+    assert exit_info.value.code == 2
+    assert "--port: expected a whole number, got 'eighty'" in capsys.readouterr().err
