@@ -172,7 +172,7 @@ async def ingest_into(
         # Files whose slug was taken by an article that this run later removed.
         deferred, run.deferred = run.deferred, []
         await _apply(run, deferred, roots_by_rel, paths_by_rel, final=True)
-        report.seconds = time.perf_counter() - started
+        report.seconds = time.perf_counter() - started  # for the summary _finish stores
         await _finish(run)
         await conn.execute("COMMIT")
     except BaseException:
@@ -188,9 +188,9 @@ class _Found:
     candidates: list[Candidate] = field(default_factory=list)
     folder_roots: set[Path] = field(default_factory=set)
     rejected: list[RejectedFile] = field(default_factory=list)
-    # (root, relative prefix) of folders that could not be listed: nothing stored
-    # under them is removed, since their files may well still exist.
-    unlisted: list[tuple[Path, str]] = field(default_factory=list)
+    # Folders that could not be listed: nothing stored under them is removed,
+    # since their files may well still exist.
+    unlisted: list[Path] = field(default_factory=list)
 
 
 def _discover_all(paths: Sequence[str | Path]) -> _Found:
@@ -207,8 +207,7 @@ def _discover_all(paths: Sequence[str | Path]) -> _Found:
         discovery = discover(path)
         for folder, reason in discovery.unreadable:
             found.rejected.append(RejectedFile(str(folder), f"cannot read folder: {reason}"))
-            rel = folder.relative_to(path.resolve()).as_posix()
-            found.unlisted.append((path.resolve(), "" if rel == "." else rel + "/"))
+            found.unlisted.append(folder.resolve())
         for cand in discovery.candidates:
             if cand.path in by_path:  # the same file named twice (a file and its folder)
                 continue
@@ -257,8 +256,7 @@ async def _gone(
     present = {c.rel for c in found.candidates}
 
     def protected(root: Path, rel: str) -> bool:
-        full = root / rel
-        return any(full.is_relative_to(base / prefix) for base, prefix in found.unlisted)
+        return any((root / rel).is_relative_to(folder) for folder in found.unlisted)
 
     return [
         rel
