@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -126,7 +127,7 @@ def load_file(task: FileTask) -> FileResult:
     return FileResult(rel, Status.PARSED, digest, article)
 
 
-def load_files(tasks: list[FileTask]) -> list[FileResult]:
+def load_files(tasks: Sequence[FileTask]) -> list[FileResult]:
     """A chunk of work for one pool round-trip."""
     return [load_file(task) for task in tasks]
 

@@ -24,7 +24,7 @@ import aiosqlite
 
 from loaders import db
 from loaders.files import Candidate, FileResult, FileTask, Status, discover, load_files
-from loaders.parse import DEFAULT_MAX_BYTES, ParsedArticle, ParsedImage, slugify
+from loaders.parse import DEFAULT_MAX_BYTES, ParsedArticle, ParsedImage
 
 CHUNK_FILES = 256
 # Below this many files a process pool costs more to start than it saves.
@@ -159,7 +159,7 @@ async def ingest_into(
     try:
         run = await _start_run(conn, report)
         root_ids = await _root_ids(conn, {c.root for c in candidates} | found.folder_roots)
-        await _remove(run, await _gone(conn, run, found, root_ids))
+        await _remove(run, _gone(run, found, root_ids))
         tasks = [FileTask(str(c.path), c.rel, _known_hash(run, c), max_bytes) for c in candidates]
         roots_by_rel = {c.rel: root_ids[c.root] for c in candidates}
         paths_by_rel = {c.rel: str(c.path) for c in candidates}
@@ -239,20 +239,18 @@ async def _start_run(conn: aiosqlite.Connection, report: IngestReport) -> _Run:
     )
 
 
-async def _gone(
-    conn: aiosqlite.Connection, run: _Run, found: _Found, root_ids: dict[Path, int]
-) -> list[str]:
+def _gone(run: _Run, found: _Found, root_ids: dict[Path, int]) -> list[str]:
     """Stored articles that a synchronized folder no longer holds.
 
-    A folder also synchronizes what was ingested through folders or files inside
-    it, so `ingest folder/sub/x.md` then `ingest folder` leaves one article.
+    `root_ids` holds every root ever ingested. A folder also synchronizes what was
+    ingested through folders or files inside it, so `ingest folder/sub/x.md` then
+    `ingest folder` leaves one article.
     """
-    rows = await conn.execute_fetchall("SELECT id, path FROM roots")
-    synced: dict[int, Path] = {}
-    for root_id, root_path in rows:
-        for folder in found.folder_roots:
-            if Path(root_path).is_relative_to(folder):
-                synced[root_id] = Path(root_path)
+    synced = {
+        root_id: root
+        for root, root_id in root_ids.items()
+        if any(root.is_relative_to(folder) for folder in found.folder_roots)
+    }
     present = {c.rel for c in found.candidates}
 
     def protected(root: Path, rel: str) -> bool:
@@ -271,12 +269,12 @@ async def _meta_int(conn: aiosqlite.Connection, key: str, default: int) -> int:
 
 
 async def _root_ids(conn: aiosqlite.Connection, roots: set[Path]) -> dict[Path, int]:
+    """Register `roots`; the ids of every root ever ingested, these included."""
     await conn.executemany(
         "INSERT OR IGNORE INTO roots(path) VALUES (?)", [(str(r),) for r in sorted(roots)]
     )
     rows = await conn.execute_fetchall("SELECT path, id FROM roots")
-    by_path = {r[0]: r[1] for r in rows}
-    return {root: by_path[str(root)] for root in roots}
+    return {Path(r[0]): r[1] for r in rows}
 
 
 def _known_hash(run: _Run, cand: Candidate) -> str | None:
@@ -290,7 +288,7 @@ async def _load_all(tasks: list[FileTask], workers: int | None) -> Any:
     At most two chunks per worker are in flight, so memory stays bounded however
     slow the writer is.
     """
-    chunks = [tasks[i : i + CHUNK_FILES] for i in range(0, len(tasks), CHUNK_FILES)]
+    chunks = list(db.chunked(tasks, CHUNK_FILES))
     if workers is None:
         workers = (os.cpu_count() or 1) if len(tasks) >= POOL_THRESHOLD else 0
     if workers <= 1:
@@ -332,18 +330,16 @@ async def _apply(
     for result in results:
         rel = result.rel
         ex = run.existing.get(rel)
+        if ex and ex.root_id != roots_by_rel[rel]:  # found under another folder than before
+            moved.append((roots_by_rel[rel], ex.id))
         if result.status is Status.UNCHANGED:
             report.unchanged += 1
-            if ex and ex.root_id != roots_by_rel[rel]:
-                moved.append((roots_by_rel[rel], ex.id))
         elif result.status is Status.IGNORED:
             report.ignored += 1
             if ex:  # a .txt that lost its frontmatter is no longer an article
                 gone.append(rel)
         elif result.status is Status.REJECTED:
             report.rejected.append(RejectedFile(paths_by_rel[rel], result.reason))
-            if ex and ex.root_id != roots_by_rel[rel]:  # the stored version moves with it
-                moved.append((roots_by_rel[rel], ex.id))
         else:
             assert result.article is not None
             slug = Path(rel).stem
@@ -457,7 +453,11 @@ async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle
         a.provider.domain: (a.provider.domain, a.provider.name) for *_, a in writes if a.provider
     }
     await _ensure_keys(conn, "providers", "domain", run.providers, providers, "domain, name")
-    topics = {slugify(t): (slugify(t), t) for *_, a in writes for t in a.topics}
+    topics = {
+        slug: (slug, name)
+        for *_, a in writes
+        for name, slug in zip(a.topics, a.topic_slugs, strict=True)
+    }
     await _ensure_keys(conn, "topics", "slug", run.topics, topics, "slug, name")
 
     article_rows: list[tuple[Any, ...]] = []
@@ -479,8 +479,8 @@ async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle
         run.changed_ids.add(article_id)
         if provider_id is not None:
             run.affected_providers.add(provider_id)
-        for pos, name in enumerate(a.topics):
-            topic_id = run.topics[slugify(name)]
+        for pos, (name, slug) in enumerate(zip(a.topics, a.topic_slugs, strict=True)):
+            topic_id = run.topics[slug]
             topic_rows.append((article_id, pos, topic_id, name, a.published_ts))
             run.affected_topics.add(topic_id)
         image_rows.extend(
@@ -522,10 +522,6 @@ async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle
         "INSERT INTO reference_urls (article_id, position, priority, url) VALUES (?, ?, ?, ?)",
         reference_url_rows,
     )
-    for _, rel, _, digest, _ in writes:
-        old = run.existing.get(rel)
-        if old:
-            run.existing[rel] = _Existing(old.id, digest, old.slug, old.root_id)
 
 
 # Re-point the references that may have changed target: those of changed articles,

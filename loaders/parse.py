@@ -104,6 +104,7 @@ class ParsedArticle:
     secured: str | None
     provider: ParsedProvider | None
     topics: tuple[str, ...]
+    topic_slugs: tuple[str, ...]  # slugify(name) of each topic, same order
     images: tuple[ParsedImage, ...]
     related: tuple[ParsedReference, ...]
     urls: tuple[str, ...]  # normalized, deduplicated
@@ -333,8 +334,9 @@ def slugify(name: str) -> str:
     return re.sub(r"[\W_]+", "-", plain).strip("-")
 
 
-def _topics(data: dict[str, Any]) -> tuple[str, ...]:
-    seen: set[str] = set()
+def _topics(data: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(names, slugs), deduplicated by slug in frontmatter order."""
+    slugs: list[str] = []
     topics: list[str] = []
     for i, value in enumerate(_list(data, "topics", "topics")):
         if not isinstance(value, str):
@@ -343,10 +345,10 @@ def _topics(data: dict[str, Any]) -> tuple[str, ...]:
         slug = slugify(name)
         if not slug:
             raise Rejection("topic name has no letters or digits", f"topics[{i}]")
-        if slug not in seen:  # "AI" and "ai" are one topic
-            seen.add(slug)
+        if slug not in slugs:  # "AI" and "ai" are one topic
+            slugs.append(slug)
             topics.append(name)
-    return tuple(topics)
+    return tuple(topics), tuple(slugs)
 
 
 URL_KEYS = (("originalUrl", "original_url"), ("webUrl", "web_url"),
@@ -403,6 +405,7 @@ def _validate(data: dict[str, Any], body: str) -> ParsedArticle:
     published = _datetime(data, "publishedDateTime", "publishedDateTime", required=True)
     assert published is not None
     urls = _urls(data, "")
+    topics, topic_slugs = _topics(data)
     related = tuple(
         _reference(v, f"related[{i}]") for i, v in enumerate(_list(data, "related", "related"))
     )
@@ -424,7 +427,8 @@ def _validate(data: dict[str, Any], body: str) -> ParsedArticle:
         featured_content=_str(data, "featuredContent", "featuredContent"),
         secured=_str(data, "secured", "secured"),
         provider=_provider(data, "provider"),
-        topics=_topics(data),
+        topics=topics,
+        topic_slugs=topic_slugs,
         images=_images(data, "images", "images"),
         related=related,
         urls=_normalized(list(urls.values())),
