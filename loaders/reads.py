@@ -130,11 +130,6 @@ async def article_id_by_normalized_url(db: Reader, url: str) -> int | None:
     return row[0] if row else None
 
 
-async def corpus_version(db: Reader) -> int:
-    row = await db.fetch_one("SELECT value FROM meta WHERE key = 'corpus_version'")
-    return int(row[0]) if row else 0
-
-
 # ---------------------------------------------------------------- batched by key
 
 
@@ -170,12 +165,14 @@ async def providers_by_ids(db: Reader, ids: Sequence[int]) -> dict[int, Provider
 
 
 async def providers_by_domains(db: Reader, domains: Sequence[str]) -> dict[str, ProviderRow]:
-    lowered = [d.strip().lower() for d in domains]
+    """Keyed by the domains as given; matching ignores case and surrounding spaces."""
+    lowered = {d: d.strip().lower() for d in domains}
+    keys = list(set(lowered.values()))
     rows = await db.fetch(
-        f"SELECT {PROVIDER_COLUMNS} FROM providers WHERE domain IN ({placeholders(lowered)})",
-        lowered,
+        f"SELECT {PROVIDER_COLUMNS} FROM providers WHERE domain IN ({placeholders(keys)})", keys
     )
-    return {r[1]: _provider(r) for r in rows}
+    found = {r[1]: _provider(r) for r in rows}
+    return {d: found[key] for d, key in lowered.items() if key in found}
 
 
 async def topics_by_slugs(db: Reader, slugs: Sequence[str]) -> dict[str, TopicRow]:
@@ -263,7 +260,8 @@ _SCOPES: dict[Scope, tuple[str, str, str]] = {
 }
 
 
-MAX_UNION_BRANCHES = 200
+MAX_UNION_BRANCHES = 200  # SQLite allows at most 500 terms in a compound SELECT
+MAX_COUNT_KEYS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +299,6 @@ async def article_pages(
     """One page per parent in a single statement (a UNION ALL of indexed branches)."""
     branch_sql, keyset = _page_branch(scope, request)
     grouped: dict[int | None, list[ArticleRow]] = {p: [] for p in parents}
-    # SQLite allows at most 500 terms in a compound SELECT.
     for part in chunked(parents, MAX_UNION_BRANCHES):
         sql = " UNION ALL ".join([branch_sql] * len(part))
         params: list[Any] = []
@@ -334,18 +331,18 @@ async def article_counts(
         row = await db.fetch_one("SELECT count(*) FROM articles")
         return dict.fromkeys(parents, row[0] if row else 0)
     keys = [p for p in parents if p is not None]
-    marks = placeholders(keys)
-    queries = {
-        Scope.TOPIC: f"SELECT id, article_count FROM topics WHERE id IN ({marks})",
-        Scope.PROVIDER: f"SELECT id, article_count FROM providers WHERE id IN ({marks})",
-        Scope.RELATED_BY: (
-            "SELECT target_id, count(DISTINCT article_id) FROM related "
-            f"WHERE target_id IN ({marks}) GROUP BY target_id"
-        ),
-    }
-    rows = await db.fetch(queries[scope], keys)
     counts: dict[int | None, int] = dict.fromkeys(parents, 0)
-    counts.update({r[0]: r[1] for r in rows})
+    for part in chunked(keys, MAX_COUNT_KEYS):
+        marks = placeholders(part)
+        queries = {
+            Scope.TOPIC: f"SELECT id, article_count FROM topics WHERE id IN ({marks})",
+            Scope.PROVIDER: f"SELECT id, article_count FROM providers WHERE id IN ({marks})",
+            Scope.RELATED_BY: (
+                "SELECT target_id, count(DISTINCT article_id) FROM related "
+                f"WHERE target_id IN ({marks}) GROUP BY target_id"
+            ),
+        }
+        counts.update({r[0]: r[1] for r in await db.fetch(queries[scope], part)})
     return counts
 
 

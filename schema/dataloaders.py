@@ -93,9 +93,7 @@ class Loaders:
             db = self.db
 
             async def batch(parents: list[int | None]) -> list[int]:
-                counts: dict[int | None, int] = {}
-                for part in chunked(list(dict.fromkeys(parents)), MAX_KEYS_PER_STATEMENT):
-                    counts.update(await reads.article_counts(db, scope, part))
+                counts = await reads.article_counts(db, scope, list(dict.fromkeys(parents)))
                 return [counts[p] for p in parents]
 
             self._counts[scope] = DataLoader(batch)

@@ -60,11 +60,8 @@ class Query:
             )
         db = info.context.db
         if id is not None:
-            type_name, key = parse_global_id(id)
-            if type_name != "Article":
-                return None
-            row = await info.context.loaders.article_by_path.load(key)
-            return Article.from_row(row) if row else None
+            node = await load_node(info, id)
+            return node if isinstance(node, Article) else None
         if slug is not None:
             article_id = await reads.article_id_by_slug(db, checked_text(slug, "slug"))
         else:
@@ -89,8 +86,7 @@ class Query:
         info: Info,
         domain: Annotated[str, strawberry.argument(description="e.g. `techstory.in`.")],
     ) -> Provider | None:
-        key = checked_text(domain, "domain").strip().lower()
-        row = await info.context.loaders.provider_by_domain.load(key)
+        row = await info.context.loaders.provider_by_domain.load(checked_text(domain, "domain"))
         return Provider.from_row(row) if row else None
 
     @strawberry.field(description="Providers, most articles first.")
