@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from api.seeds import seeds_dir
 from api.settings import ENV_PREFIX, Settings
@@ -62,8 +62,21 @@ def positive_int(text: str) -> int:
     return value
 
 
-def _env_default(name: str, fallback: str | None = None) -> str | None:
-    return os.environ.get(ENV_PREFIX + name) or fallback
+def _env_option(
+    parser: argparse.ArgumentParser, flag: str, env: str, default: object, help: str, **kwargs: Any
+) -> None:
+    """An option whose default comes from NEWSGRAPH_<env>, documented as such in --help.
+
+    The environment value is passed as a string default, so argparse applies `type`
+    to it and a bad value is a usage error like a bad flag.
+    """
+    shown = "" if default is None else f" (default {default})"
+    parser.add_argument(
+        flag,
+        default=os.environ.get(ENV_PREFIX + env) or default,
+        help=f"{help}{shown} [{ENV_PREFIX}{env}]",
+        **kwargs,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,9 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rejected (the others are stored), 2 on usage or database errors.",
     )
     ingest_cmd.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    _add_db(ingest_cmd, defaults)
     ingest_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
-    _add_max_bytes(ingest_cmd, defaults)
 
     serve = commands.add_parser(
         "serve",
@@ -95,39 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
         "over websockets) at /graphql and a health check at /healthz. Without --content, "
         "an empty or missing database is first filled with the embedded seeds/ corpus.",
     )
-    _add_db(serve, defaults)
-    serve.add_argument(
-        "--content",
-        nargs="+",
-        metavar="PATH",
-        default=_split_paths(_env_default("CONTENT")),
-        help=f"files or folders to ingest before serving [{ENV_PREFIX}CONTENT, "
-        f"separated by '{os.pathsep}']",
-    )
-    serve.add_argument(
-        "--host", default=_env_default("HOST", defaults.host),
-        help=f"interface to bind (default {defaults.host}) [{ENV_PREFIX}HOST]",
-    )  # fmt: skip
-    serve.add_argument(
-        "--port", type=positive_int, default=_env_default("PORT", str(defaults.port)),
-        help=f"TCP port (default {defaults.port}) [{ENV_PREFIX}PORT]",
-    )  # fmt: skip
-    serve.add_argument(
-        "--workers", type=positive_int, default=_env_default("WORKERS", "1"),
-        help=f"server processes (default 1) [{ENV_PREFIX}WORKERS]",
-    )  # fmt: skip
-    serve.add_argument(
-        "--read-connections", type=positive_int,
-        default=_env_default("READ_CONNECTIONS", str(defaults.read_connections)),
-        help="SQLite read connections per process (default "
-        f"{defaults.read_connections}) [{ENV_PREFIX}READ_CONNECTIONS]",
-    )  # fmt: skip
-    serve.add_argument(
-        "--log-level", default=_env_default("LOG_LEVEL", defaults.log_level),
-        choices=["critical", "error", "warning", "info", "debug"],
-        help=f"log level (default {defaults.log_level}) [{ENV_PREFIX}LOG_LEVEL]",
-    )  # fmt: skip
-    _add_max_bytes(serve, defaults)
+    for command in (ingest_cmd, serve):
+        _env_option(command, "--db", "DB", defaults.db, "SQLite database file", type=Path)
+        _env_option(command, "--max-file-bytes", "MAX_FILE_BYTES", defaults.max_file_bytes,
+                    "reject files larger than this", type=positive_int)  # fmt: skip
+    _env_option(serve, "--content", "CONTENT", None,
+                f"files or folders to ingest before serving (in the variable: separated by "
+                f"'{os.pathsep}')", nargs="+", metavar="PATH")  # fmt: skip
+    _env_option(serve, "--host", "HOST", defaults.host, "interface to bind")
+    _env_option(serve, "--port", "PORT", defaults.port, "TCP port", type=positive_int)
+    _env_option(serve, "--workers", "WORKERS", defaults.workers, "server processes",
+                type=positive_int)  # fmt: skip
+    _env_option(serve, "--read-connections", "READ_CONNECTIONS", defaults.read_connections,
+                "SQLite read connections per process", type=positive_int)  # fmt: skip
+    _env_option(serve, "--log-level", "LOG_LEVEL", defaults.log_level, "log level",
+                choices=["critical", "error", "warning", "info", "debug"])  # fmt: skip
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
 
@@ -142,27 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _split_paths(value: str | None) -> list[str] | None:
-    return [p for p in value.split(os.pathsep) if p] if value else None
-
-
-def _add_db(parser: argparse.ArgumentParser, defaults: Settings) -> None:
-    parser.add_argument(
-        "--db",
-        type=Path,
-        default=Path(_env_default("DB", str(defaults.db)) or defaults.db),
-        help=f"SQLite database file (default {defaults.db}) [{ENV_PREFIX}DB]",
-    )
-
-
-def _add_max_bytes(parser: argparse.ArgumentParser, defaults: Settings) -> None:
-    parser.add_argument(
-        "--max-file-bytes",
-        type=positive_int,
-        default=_env_default("MAX_FILE_BYTES", str(defaults.max_file_bytes)),
-        help="reject files larger than this (default "
-        f"{defaults.max_file_bytes}) [{ENV_PREFIX}MAX_FILE_BYTES]",
-    )
+def _content_paths(value: list[str] | str | None) -> list[Path]:
+    """--content as given, or NEWSGRAPH_CONTENT split on the path separator."""
+    if value is None:
+        return []
+    items = value.split(os.pathsep) if isinstance(value, str) else value
+    return [Path(p).resolve() for p in items if p]
 
 
 def print_report(report: IngestReport, as_json: bool, out: TextIO) -> None:
@@ -210,7 +188,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings(
         db=args.db.resolve(),
-        content=tuple(Path(p).resolve() for p in args.content or ()),
+        content=tuple(_content_paths(args.content)),
         host=args.host,
         port=args.port,
         workers=args.workers,
