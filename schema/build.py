@@ -10,8 +10,9 @@ from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, Va
 from strawberry.extensions.max_aliases import MaxAliasesLimiter
 from strawberry.printer import print_schema
 
-from schema.cost import MAX_COST, QueryCostLimiter
+from schema.cost import QueryCostLimiter
 from schema.errors import PublicError
+from schema.limits import DEFAULT_LIMITS
 from schema.query import Query
 from schema.subscription import Subscription
 from schema.types.article import Article
@@ -19,8 +20,6 @@ from schema.types.provider import Provider
 from schema.types.topic import Topic
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
-MAX_DEPTH = 12
-MAX_ALIASES = 50
 
 
 def is_internal(error: GraphQLError) -> bool:
@@ -44,9 +43,9 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            lambda: QueryCostLimiter(max_cost=MAX_COST),
+            lambda: QueryDepthLimiter(max_depth=DEFAULT_LIMITS.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=DEFAULT_LIMITS.max_aliases),
+            lambda: QueryCostLimiter(max_cost=DEFAULT_LIMITS.max_cost),
             lambda: MaskErrors(should_mask_error=is_internal),
         ],
     )

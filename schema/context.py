@@ -10,6 +10,7 @@ import strawberry
 from loaders.reader import Reader
 from loaders.watch import CorpusWatcher
 from schema.dataloaders import Loaders
+from schema.limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Context:
     request: Any = None  # starlette Request or WebSocket; None when executed directly
     response: Any = None
     watcher: CorpusWatcher | None = None  # set by the server; subscriptions need it
+    limits: Limits = DEFAULT_LIMITS
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

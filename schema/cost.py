@@ -32,9 +32,9 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from schema.types.pagination import DEFAULT_PAGE_SIZE
+from schema.limits import DEFAULT_LIMITS, DEFAULT_PAGE_SIZE
 
-MAX_COST = 50_000
+MAX_COST = DEFAULT_LIMITS.max_cost
 LIST_ESTIMATE = 10
 CONNECTION_LISTS = frozenset({"edges", "nodes"})
 

@@ -15,10 +15,11 @@ from loaders.watch import read_state
 from schema.context import Info
 from schema.errors import PublicError, checked_text
 from schema.ids import parse_global_id
+from schema.limits import DEFAULT_PAGE_SIZE
 from schema.types.article import Article, ArticleConnection, article_connection
 from schema.types.corpus import Corpus
 from schema.types.node import Node
-from schema.types.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, After, First
+from schema.types.pagination import MAX_PAGE_SIZE, After, First
 from schema.types.provider import Provider, ProviderConnection, provider_connection
 from schema.types.topic import Topic, TopicConnection, topic_connection
 
@@ -130,8 +131,9 @@ class Query:
         info: Info,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")],
     ) -> list[Node | None]:
-        if len(ids) > MAX_PAGE_SIZE:
-            raise PublicError(f"`ids` takes at most {MAX_PAGE_SIZE} IDs, got {len(ids)}")
+        limit = info.context.limits.max_page_size
+        if len(ids) > limit:
+            raise PublicError(f"`ids` takes at most {limit} IDs, got {len(ids)}")
         # Gathered, not awaited one by one, so the DataLoaders see every ID in one batch.
         return list(await asyncio.gather(*(load_node(info, token) for token in ids)))
 

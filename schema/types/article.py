@@ -10,10 +10,10 @@ from loaders import reads
 from loaders.reads import ArticleRow, PageRequest, RelatedRow, Scope
 from schema.context import Info
 from schema.ids import decode_int_cursor, encode_cursor, global_id
+from schema.limits import DEFAULT_PAGE_SIZE
 from schema.types.image import Image, images
 from schema.types.node import Node
 from schema.types.pagination import (
-    DEFAULT_PAGE_SIZE,
     After,
     First,
     PageInfo,
@@ -219,7 +219,8 @@ async def article_connection(
 ) -> ArticleConnection:
     """A page of the scope's articles; pages of many parents share one statement."""
     request = PageRequest(
-        check_first(first), decode_int_cursor(after, CURSOR_KIND) if after else None
+        check_first(first, info.context.limits),
+        decode_int_cursor(after, CURSOR_KIND) if after else None,
     )
     page = await info.context.loaders.page(scope, request).load(parent)
     edges = [

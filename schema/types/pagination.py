@@ -8,9 +8,9 @@ from typing import Annotated
 import strawberry
 
 from schema.errors import PageSizeError
+from schema.limits import DEFAULT_LIMITS, DEFAULT_PAGE_SIZE, Limits
 
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = DEFAULT_LIMITS.max_page_size  # the default; servers may configure another
 
 FIRST_DESCRIPTION = (
     f"How many items to return, 0 to {MAX_PAGE_SIZE} (null means {DEFAULT_PAGE_SIZE})."
@@ -21,13 +21,14 @@ First = Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)
 After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)]
 
 
-def check_first(first: int | None) -> int:
-    """`first` as given, or the default when null; an error outside 0..MAX_PAGE_SIZE."""
+def check_first(first: int | None, limits: Limits) -> int:
+    """`first` as given, or the default when null; an error outside 0..max_page_size."""
+    max_page_size = limits.max_page_size
     if first is None:
-        return DEFAULT_PAGE_SIZE
-    if first < 0 or first > MAX_PAGE_SIZE:
+        return min(DEFAULT_PAGE_SIZE, max_page_size)
+    if first < 0 or first > max_page_size:
         raise PageSizeError(
-            f"`first` must be between 0 and {MAX_PAGE_SIZE}, got {first}; "
+            f"`first` must be between 0 and {max_page_size}, got {first}; "
             "page through larger sets with `after`"
         )
     return first

@@ -8,11 +8,11 @@ from loaders import reads
 from loaders.reads import ProviderRow, Scope
 from schema.context import Info
 from schema.ids import decode_count_cursor, encode_cursor, global_id
+from schema.limits import DEFAULT_PAGE_SIZE
 from schema.types.article import ArticleConnection, article_connection
 from schema.types.image import Image, images
 from schema.types.node import Node
 from schema.types.pagination import (
-    DEFAULT_PAGE_SIZE,
     After,
     First,
     PageInfo,
@@ -76,7 +76,9 @@ async def provider_connection(
     info: Info, first: int | None, after: str | None
 ) -> ProviderConnection:
     key = decode_count_cursor(after, CURSOR_KIND) if after else None
-    rows, has_next = await reads.providers_page(info.context.db, check_first(first), key)
+    rows, has_next = await reads.providers_page(
+        info.context.db, check_first(first, info.context.limits), key
+    )
     edges = [
         ProviderEdge(
             cursor=encode_cursor(CURSOR_KIND, r.article_count, r.domain), node=Provider.from_row(r)

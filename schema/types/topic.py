@@ -8,10 +8,10 @@ from loaders import reads
 from loaders.reads import Scope, TopicRow
 from schema.context import Info
 from schema.ids import decode_count_cursor, encode_cursor, global_id
+from schema.limits import DEFAULT_PAGE_SIZE
 from schema.types.article import ArticleConnection, article_connection
 from schema.types.node import Node
 from schema.types.pagination import (
-    DEFAULT_PAGE_SIZE,
     After,
     First,
     PageInfo,
@@ -74,7 +74,9 @@ class TopicConnection:
 
 async def topic_connection(info: Info, first: int | None, after: str | None) -> TopicConnection:
     key = decode_count_cursor(after, CURSOR_KIND) if after else None
-    rows, has_next = await reads.topics_page(info.context.db, check_first(first), key)
+    rows, has_next = await reads.topics_page(
+        info.context.db, check_first(first, info.context.limits), key
+    )
     edges = [
         TopicEdge(
             cursor=encode_cursor(CURSOR_KIND, r.article_count, r.slug), node=Topic.from_row(r)
