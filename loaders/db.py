@@ -18,7 +18,10 @@ import aiosqlite
 # Written into the file header by PRAGMA application_id so that `newsgraph`
 # refuses to write into a database that belongs to something else.
 APPLICATION_ID = 0x4E475248  # "NGRH"
-SCHEMA_VERSION = 1
+# Version 2 split article facts (narrow, indexed for filters, orders and facets)
+# from their content. The database is derived from files, so an older schema is
+# rebuilt empty (see _rebuild) and refilled by the next ingest.
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -53,37 +56,59 @@ CREATE TABLE IF NOT EXISTS topics (
     article_count INTEGER NOT NULL DEFAULT 0
 );
 
+-- One row per article: its identity (the file it came from) and every fact that
+-- filters, orders and facets read. Kept narrow on purpose: counting and grouping
+-- scan these rows, and the long texts live in article_content.
 CREATE TABLE IF NOT EXISTS articles (
-    id               INTEGER PRIMARY KEY,
-    path             TEXT NOT NULL UNIQUE,   -- identity: path relative to its root
-    root_id          INTEGER NOT NULL REFERENCES roots(id),
-    slug             TEXT NOT NULL UNIQUE,
-    content_hash     TEXT NOT NULL,
+    id              INTEGER PRIMARY KEY,
+    path            TEXT NOT NULL UNIQUE,   -- identity: path relative to its root
+    root_id         INTEGER NOT NULL REFERENCES roots(id),
+    slug            TEXT NOT NULL UNIQUE,
+    content_hash    TEXT NOT NULL,
+    published_ts    INTEGER NOT NULL,       -- microseconds since the epoch (UTC)
+    published_month INTEGER NOT NULL,       -- YYYYMM in UTC, for the months facet
+    provider_id     INTEGER REFERENCES providers(id),
+    type            TEXT COLLATE NOCASE,    -- filters and facets ignore case
+    category        TEXT COLLATE NOCASE,
+    published       INTEGER,                -- 0/1, or NULL when the file does not say
+    quality         INTEGER,
+    heat            INTEGER,
+    image_count     INTEGER NOT NULL,
+    related_count   INTEGER NOT NULL,
+    trending        REAL NOT NULL,          -- see loaders/trending.py
+    sort_title      TEXT NOT NULL           -- casefolded title, for the TITLE order
+);
+-- Orders: each index serves its order in both directions, ties broken by id.
+CREATE INDEX IF NOT EXISTS articles_newest ON articles(published_ts, id);
+CREATE INDEX IF NOT EXISTS articles_by_provider ON articles(provider_id, published_ts, id);
+CREATE INDEX IF NOT EXISTS articles_trending ON articles(trending, id);
+CREATE INDEX IF NOT EXISTS articles_by_heat ON articles(ifnull(heat, -2147483649), id);
+CREATE INDEX IF NOT EXISTS articles_by_quality ON articles(ifnull(quality, -2147483649), id);
+CREATE INDEX IF NOT EXISTS articles_by_title ON articles(sort_title, id);
+CREATE INDEX IF NOT EXISTS articles_by_root ON articles(root_id);
+-- Facets group on these without sorting.
+CREATE INDEX IF NOT EXISTS articles_by_type ON articles(type);
+CREATE INDEX IF NOT EXISTS articles_by_category ON articles(category);
+CREATE INDEX IF NOT EXISTS articles_by_month ON articles(published_month);
+
+-- What an article shows (and what search reads): fetched by id for a page's rows only.
+CREATE TABLE IF NOT EXISTS article_content (
+    id               INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
     title            TEXT NOT NULL,
     excerpt          TEXT,
-    body             TEXT NOT NULL,
-    category         TEXT,
-    type             TEXT,
-    published_at     TEXT NOT NULL,          -- UTC ISO-8601, e.g. 2021-02-16T03:47:00Z
-    published_ts     INTEGER NOT NULL,       -- microseconds since the epoch, for ordering
+    published_at     TEXT NOT NULL,         -- UTC ISO-8601, e.g. 2021-02-16T03:47:00Z
     original_url     TEXT,
     web_url          TEXT,
     amp_url          TEXT,
     cdn_amp_url      TEXT,
-    quality          INTEGER,
-    heat             INTEGER,
-    published        INTEGER,
     featured_content TEXT,
-    provider_id      INTEGER REFERENCES providers(id),
-    provider_name    TEXT,                   -- as written in this article
+    provider_name    TEXT,                  -- as written in this article
     provider_images  TEXT NOT NULL DEFAULT '[]',
-    secured          TEXT,                   -- stored, never served
-    frontmatter      TEXT NOT NULL           -- the complete original frontmatter as JSON
+    topic_names      TEXT NOT NULL DEFAULT '', -- as written, one per line (for search)
+    body             TEXT NOT NULL,
+    secured          TEXT,                  -- stored, never served
+    frontmatter      TEXT NOT NULL          -- the complete original frontmatter as JSON
 );
-CREATE INDEX IF NOT EXISTS articles_newest ON articles(published_ts DESC, id DESC);
-CREATE INDEX IF NOT EXISTS articles_by_provider
-    ON articles(provider_id, published_ts DESC, id DESC);
-CREATE INDEX IF NOT EXISTS articles_by_root ON articles(root_id);
 
 CREATE TABLE IF NOT EXISTS article_topics (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -94,7 +119,7 @@ CREATE TABLE IF NOT EXISTS article_topics (
     PRIMARY KEY (article_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS article_topics_by_topic
-    ON article_topics(topic_id, published_ts DESC, article_id DESC);
+    ON article_topics(topic_id, published_ts, article_id);
 
 CREATE TABLE IF NOT EXISTS images (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
@@ -176,9 +201,21 @@ def _check_and_migrate(conn: sqlite3.Connection, *, create: bool) -> None:
     if version == SCHEMA_VERSION:
         return
     if not create:
-        raise DatabaseError("database is empty; ingest content first")
+        if version == 0:
+            raise DatabaseError("database is empty; ingest content first")
+        raise DatabaseError(
+            f"database schema version {version} is older than this newsgraph "
+            f"({SCHEMA_VERSION}); run `newsgraph ingest` on your content to rebuild it"
+        )
     if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
         raise DatabaseError("could not switch the database to WAL mode")
+    if version == 0:
+        _create(conn)
+    else:
+        _rebuild(conn, version)
+
+
+def _create(conn: sqlite3.Connection) -> None:
     with conn:
         conn.executescript(
             "BEGIN;"
@@ -188,6 +225,49 @@ def _check_and_migrate(conn: sqlite3.Connection, *, create: bool) -> None:
             + "INSERT OR IGNORE INTO meta(key, value) VALUES ('corpus_version', '0');"
             + "COMMIT;"
         )
+
+
+def _rebuild(conn: sqlite3.Connection, old_version: int) -> None:
+    """Replace an older schema with the current one, empty, in one transaction.
+
+    The corpus version moves on (served content changes) and the database is marked
+    so that `serve` asks for content instead of quietly serving nothing or the seeds.
+    """
+    corpus_version = int(
+        conn.execute("SELECT value FROM meta WHERE key = 'corpus_version'").fetchone()[0]
+    )
+    # Virtual tables first: dropping one drops its shadow tables with it.
+    tables = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY sql LIKE 'CREATE VIRTUAL%' DESC"
+    ).fetchall()
+    drops = "".join(f'DROP TABLE IF EXISTS "{name}";' for (name,) in tables)
+    conn.execute("PRAGMA foreign_keys = OFF")  # drop in any order; restored below
+    try:
+        # One script, so the drop and the new schema commit together (executescript
+        # would commit a transaction opened by a separate execute).
+        conn.executescript(
+            "BEGIN IMMEDIATE;"
+            + drops
+            + SCHEMA
+            + f"PRAGMA user_version = {SCHEMA_VERSION};"
+            + "INSERT INTO meta(key, value) VALUES "
+            + f"('corpus_version', '{corpus_version + 1}'), "
+            + f"('emptied_by_upgrade', '{old_version}');"
+            + "COMMIT;"
+        )
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def emptied_by_upgrade(conn: sqlite3.Connection) -> bool:
+    """Whether an upgrade emptied the database and no ingest has refilled it yet."""
+    row = conn.execute("SELECT 1 FROM meta WHERE key = 'emptied_by_upgrade'").fetchone()
+    return row is not None
 
 
 def connect_sync(path: str | Path, *, read_only: bool = False) -> sqlite3.Connection:

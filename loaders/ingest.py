@@ -25,6 +25,7 @@ import aiosqlite
 from loaders import db
 from loaders.files import Candidate, FileResult, FileTask, Status, discover, load_files
 from loaders.parse import DEFAULT_MAX_BYTES, ParsedArticle, ParsedImage
+from loaders.trending import DEFAULT_HALF_LIFE_HOURS, trending_key
 
 CHUNK_FILES = 256
 # Below this many files a process pool costs more to start than it saves.
@@ -109,6 +110,7 @@ class _Run:
     providers: dict[str, int]
     topics: dict[str, int]
     next_id: int
+    half_life_hours: float
     changed_ids: set[int] = field(default_factory=set)
     affected_providers: set[int] = field(default_factory=set)
     affected_topics: set[int] = field(default_factory=set)
@@ -123,12 +125,18 @@ async def ingest(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int | None = None,
     on_progress: ProgressCallback | None = None,
+    trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
 ) -> IngestReport:
     """Open `db_path` (creating it), ingest `paths`, close. See `ingest_into`."""
     conn = await db.connect(db_path)
     try:
         return await ingest_into(
-            conn, paths, max_bytes=max_bytes, workers=workers, on_progress=on_progress
+            conn,
+            paths,
+            max_bytes=max_bytes,
+            workers=workers,
+            on_progress=on_progress,
+            trending_half_life_hours=trending_half_life_hours,
         )
     finally:
         await conn.close()
@@ -141,13 +149,20 @@ async def ingest_into(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int | None = None,
     on_progress: ProgressCallback | None = None,
+    trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
 ) -> IngestReport:
     """Ingest files and folders (recursively) into the database behind `conn`.
 
     Folders are synchronized: articles previously found under a folder that are
     no longer there are removed. A file that fails validation is reported and
     stored nowhere; when an earlier version of it was stored, that version stays.
+    A half-life other than the one the corpus was ranked with re-ranks every article
+    for the TRENDING order (see loaders/trending.py).
     """
+    if not trending_half_life_hours > 0:
+        raise IngestError(
+            f"the trending half-life must be positive, got {trending_half_life_hours}"
+        )
     started = time.perf_counter()
     found = await asyncio.to_thread(_discover_all, paths)
     candidates = found.candidates
@@ -157,7 +172,7 @@ async def ingest_into(
     except aiosqlite.OperationalError as exc:
         raise IngestError(f"database is busy (another ingest running?): {exc}") from exc
     try:
-        run = await _start_run(conn, report)
+        run = await _start_run(conn, report, trending_half_life_hours)
         root_ids = await _root_ids(conn, {c.root for c in candidates} | found.folder_roots)
         await _remove(run, _gone(run, found, root_ids))
         tasks = [FileTask(str(c.path), c.rel, _known_hash(run, c), max_bytes) for c in candidates]
@@ -222,7 +237,9 @@ def _discover_all(paths: Sequence[str | Path]) -> _Found:
     return found
 
 
-async def _start_run(conn: aiosqlite.Connection, report: IngestReport) -> _Run:
+async def _start_run(
+    conn: aiosqlite.Connection, report: IngestReport, half_life_hours: float
+) -> _Run:
     rows = await conn.execute_fetchall("SELECT path, id, content_hash, slug, root_id FROM articles")
     existing = {r[0]: _Existing(r[1], r[2], r[3], r[4]) for r in rows}
     providers = await conn.execute_fetchall("SELECT domain, id FROM providers")
@@ -236,6 +253,7 @@ async def _start_run(conn: aiosqlite.Connection, report: IngestReport) -> _Run:
         providers={r[0]: r[1] for r in providers},
         topics={r[0]: r[1] for r in topics},
         next_id=max(next_id, max((ex.id for ex in existing.values()), default=0) + 1),
+        half_life_hours=half_life_hours,
     )
 
 
@@ -402,22 +420,39 @@ async def _remove(run: _Run, rels: list[str]) -> None:
     run.report.removed.extend(rels)
 
 
+def published_month(published_at: str) -> int:
+    """`2021-02-16T03:47:00Z` → 202102 (the months facet groups on it)."""
+    return int(published_at[:4]) * 100 + int(published_at[5:7])
+
+
 def _images_json(images: tuple[ParsedImage, ...]) -> str:
     return json.dumps([img.to_json() for img in images], ensure_ascii=False)
 
 
 ARTICLE_COLUMNS = (
-    "id", "path", "root_id", "slug", "content_hash", "title", "excerpt", "body", "category",
-    "type", "published_at", "published_ts", "original_url", "web_url", "amp_url", "cdn_amp_url",
-    "quality", "heat", "published", "featured_content", "provider_id", "provider_name",
-    "provider_images", "secured", "frontmatter",
+    "id", "path", "root_id", "slug", "content_hash", "published_ts", "published_month",
+    "provider_id", "type", "category", "published", "quality", "heat", "image_count",
+    "related_count", "trending", "sort_title",
 )  # fmt: skip
 UPSERT_ARTICLE = (
     f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
     f"VALUES ({db.placeholders(len(ARTICLE_COLUMNS))}) "
     "ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in ARTICLE_COLUMNS[1:])
 )
-CHILD_TABLES = ("article_topics", "images", "article_urls", "related")  # reference_urls cascades
+CONTENT_COLUMNS = (
+    "id", "title", "excerpt", "published_at", "original_url", "web_url", "amp_url",
+    "cdn_amp_url", "featured_content", "provider_name", "provider_images", "topic_names", "body",
+    "secured", "frontmatter",
+)  # fmt: skip
+INSERT_CONTENT = (
+    f"INSERT INTO article_content ({', '.join(CONTENT_COLUMNS)}) "
+    f"VALUES ({db.placeholders(len(CONTENT_COLUMNS))})"
+)
+# Rows replaced wholesale when an article changes (reference_urls cascades from related).
+CHILD_TABLES = (
+    ("article_content", "id"), ("article_topics", "article_id"), ("images", "article_id"),
+    ("article_urls", "article_id"), ("related", "article_id"),
+)  # fmt: skip
 
 
 async def _ensure_keys(
@@ -446,8 +481,8 @@ async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle
         await _collect_old(run, updated_ids)
         for part in db.chunked(updated_ids, SQL_CHUNK):
             marks = db.placeholders(part)
-            for table in CHILD_TABLES:
-                await conn.execute(f"DELETE FROM {table} WHERE article_id IN ({marks})", part)
+            for table, column in CHILD_TABLES:
+                await conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
 
     providers = {
         a.provider.domain: (a.provider.domain, a.provider.name) for *_, a in writes if a.provider
@@ -461,6 +496,7 @@ async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle
     await _ensure_keys(conn, "topics", "slug", run.topics, topics, "slug, name")
 
     article_rows: list[tuple[Any, ...]] = []
+    content_rows: list[tuple[Any, ...]] = []
     topic_rows: list[tuple[Any, ...]] = []
     image_rows: list[tuple[Any, ...]] = []
     url_rows: list[tuple[str, int]] = []
@@ -469,12 +505,17 @@ async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle
     for article_id, rel, root_id, digest, a in writes:
         provider_id = run.providers[a.provider.domain] if a.provider else None
         article_rows.append((
-            article_id, rel, root_id, Path(rel).stem, digest, a.title, a.excerpt, a.body,
-            a.category, a.type, a.published_at, a.published_ts, a.original_url, a.web_url,
-            a.amp_url, a.cdn_amp_url, a.quality, a.heat, a.published, a.featured_content,
-            provider_id, a.provider.name if a.provider else None,
-            _images_json(a.provider.images) if a.provider else "[]", a.secured,
-            a.frontmatter_json,
+            article_id, rel, root_id, Path(rel).stem, digest, a.published_ts,
+            published_month(a.published_at), provider_id, a.type, a.category, a.published,
+            a.quality, a.heat, len(a.images), len(a.related),
+            trending_key(a.heat, a.quality, a.published_ts, run.half_life_hours),
+            a.title.casefold(),
+        ))  # fmt: skip
+        content_rows.append((
+            article_id, a.title, a.excerpt, a.published_at, a.original_url, a.web_url,
+            a.amp_url, a.cdn_amp_url, a.featured_content, a.provider.name if a.provider else None,
+            _images_json(a.provider.images) if a.provider else "[]", "\n".join(a.topics),
+            a.body, a.secured, a.frontmatter_json,
         ))  # fmt: skip
         run.changed_ids.add(article_id)
         if provider_id is not None:
@@ -501,6 +542,7 @@ async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle
                 (article_id, pos, priority, url) for priority, url in enumerate(ref.match_urls)
             )
     await conn.executemany(UPSERT_ARTICLE, article_rows)
+    await conn.executemany(INSERT_CONTENT, content_rows)
     await conn.executemany(
         "INSERT INTO article_topics (article_id, position, topic_id, name, published_ts) "
         "VALUES (?, ?, ?, ?, ?)",
@@ -552,8 +594,9 @@ DELETE FROM providers WHERE id IN (SELECT id FROM temp.affected_ids)
 UPDATE providers SET
     article_count = (SELECT count(*) FROM articles WHERE provider_id = providers.id),
     (name, images) = (
-        SELECT coalesce(provider_name, providers.domain), provider_images FROM articles
-        WHERE provider_id = providers.id ORDER BY published_ts DESC, path LIMIT 1)
+        SELECT coalesce(c.provider_name, providers.domain), c.provider_images
+        FROM articles AS a JOIN article_content AS c ON c.id = a.id
+        WHERE a.provider_id = providers.id ORDER BY a.published_ts DESC, a.path LIMIT 1)
 WHERE id IN (SELECT id FROM temp.affected_ids);
 """
 
@@ -592,9 +635,11 @@ async def _finish(run: _Run) -> None:
         await _fill_temp(conn, "affected_ids", "id", run.affected_topics)
         for statement in _statements(REFRESH_TOPICS):
             await conn.execute(statement)
+    if await _rerank(run) or report.changed:
         await conn.execute(
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'corpus_version'"
         )
+    await conn.execute("DELETE FROM meta WHERE key = 'emptied_by_upgrade'")
     await conn.execute(
         "INSERT INTO meta(key, value) VALUES ('next_article_id', ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -606,6 +651,31 @@ async def _finish(run: _Run) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (json.dumps(report.summary()),),
     )
+
+
+async def _rerank(run: _Run) -> bool:
+    """Recompute every TRENDING key when the half-life changed; whether it did."""
+    stored = await _meta_float(run.conn, "trending_half_life_hours")
+    if stored == run.half_life_hours:
+        return False
+    await run.conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('trending_half_life_hours', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (repr(run.half_life_hours),),
+    )
+    if stored is None:
+        return False  # a new corpus: every article was ranked with this half-life as written
+    rows = await run.conn.execute_fetchall("SELECT id, heat, quality, published_ts FROM articles")
+    await run.conn.executemany(
+        "UPDATE articles SET trending = ? WHERE id = ?",
+        [(trending_key(r[1], r[2], r[3], run.half_life_hours), r[0]) for r in rows],
+    )
+    return bool(rows)
+
+
+async def _meta_float(conn: aiosqlite.Connection, key: str) -> float | None:
+    rows = list(await conn.execute_fetchall("SELECT value FROM meta WHERE key = ?", (key,)))
+    return float(rows[0][0]) if rows else None
 
 
 def _statements(script: str) -> list[str]:

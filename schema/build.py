@@ -9,11 +9,13 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.extensions.max_aliases import MaxAliasesLimiter
 from strawberry.printer import print_schema
+from strawberry.schema.config import StrawberryConfig
 
 from schema.cost import QueryCostLimiter
 from schema.errors import PublicError
 from schema.limits import DEFAULT_LIMITS
 from schema.query import Query
+from schema.scalars import SCALARS
 from schema.subscription import Subscription
 from schema.types.article import Article
 from schema.types.provider import Provider
@@ -37,6 +39,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         subscription=Subscription,
         types=[Article, Provider, Topic],
+        config=StrawberryConfig(scalar_map=SCALARS),
         # Factories, not instances: extensions may keep per-request state. The parser
         # and validation caches live at module level, so they are shared anyway:
         # repeated documents skip parsing and validation (and so the limits below).

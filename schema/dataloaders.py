@@ -13,17 +13,12 @@ from strawberry.dataloader import DataLoader
 
 from loaders import reads
 from loaders.db import chunked
+from loaders.query.facets import Facet, FacetCount, facet_counts
+from loaders.query.filters import ArticleFilter
+from loaders.query.pages import Page, PageRequest, article_counts, article_pages
+from loaders.query.sources import Scope
 from loaders.reader import Reader
-from loaders.reads import (
-    ArticleRow,
-    ImageRow,
-    Page,
-    PageRequest,
-    ProviderRow,
-    RelatedRow,
-    Scope,
-    TopicRow,
-)
+from loaders.rows import ArticleRow, ImageRow, ProviderRow, RelatedRow, TopicRow
 
 K = TypeVar("K", bound=Hashable)
 MAX_KEYS_PER_STATEMENT = 1000
@@ -51,6 +46,9 @@ class Loaders:
         self.article_by_id: DataLoader[int, ArticleRow | None] = _loader(
             lambda ids: reads.articles_by_ids(db, ids)
         )
+        self.body_by_article_id: DataLoader[int, str] = _loader(
+            lambda ids: reads.bodies_by_article_ids(db, ids), ""
+        )
         self.article_by_path: DataLoader[str, ArticleRow | None] = _loader(
             lambda paths: reads.articles_by_paths(db, paths)
         )
@@ -73,28 +71,51 @@ class Loaders:
             lambda ids: reads.related_by_article_ids(db, ids), list
         )
         self._pages: dict[tuple[Scope, PageRequest], DataLoader[int | None, Page]] = {}
-        self._counts: dict[Scope, DataLoader[int | None, int]] = {}
+        self._counts: dict[tuple[Scope, ArticleFilter], DataLoader[int | None, int]] = {}
+        self._facets: dict[
+            tuple[Scope, ArticleFilter, Facet, int], DataLoader[int | None, list[FacetCount]]
+        ] = {}
 
     def page(self, scope: Scope, request: PageRequest) -> DataLoader[int | None, Page]:
         """Pages of one shape for many parents (e.g. every topic's first 5 articles)."""
         key = (scope, request)
         if key not in self._pages:
-            db = self.db
-
-            async def batch(parents: list[int | None]) -> list[Page]:
-                pages = await reads.article_pages(db, scope, request, list(dict.fromkeys(parents)))
-                return [pages[p] for p in parents]
-
-            self._pages[key] = DataLoader(batch)
+            self._pages[key] = _grouped(
+                lambda parents: article_pages(self.db, scope, request, parents)
+            )
         return self._pages[key]
 
-    def count(self, scope: Scope) -> DataLoader[int | None, int]:
-        if scope not in self._counts:
-            db = self.db
+    def count(self, scope: Scope, filter: ArticleFilter) -> DataLoader[int | None, int]:
+        """How many articles each parent's filtered list holds."""
+        key = (scope, filter)
+        if key not in self._counts:
+            self._counts[key] = _grouped(
+                lambda parents: article_counts(self.db, scope, filter, parents)
+            )
+        return self._counts[key]
 
-            async def batch(parents: list[int | None]) -> list[int]:
-                counts = await reads.article_counts(db, scope, list(dict.fromkeys(parents)))
-                return [counts[p] for p in parents]
+    def facet(
+        self, scope: Scope, filter: ArticleFilter, facet: Facet, bucket_size: int
+    ) -> DataLoader[int | None, list[FacetCount]]:
+        """One facet's counts for many parents' filtered lists."""
+        key = (scope, filter, facet, bucket_size)
+        if key not in self._facets:
+            self._facets[key] = _grouped(
+                lambda parents: facet_counts(self.db, scope, filter, facet, parents, bucket_size)
+            )
+        return self._facets[key]
 
-            self._counts[scope] = DataLoader(batch)
-        return self._counts[scope]
+
+P = TypeVar("P", bound=Hashable)
+
+
+def _grouped(
+    fetch: Callable[[list[P]], Awaitable[dict[P, V]]],
+) -> DataLoader[P, V]:
+    """A DataLoader over a read that answers for many parents at once (None included)."""
+
+    async def batch(parents: list[P]) -> list[V]:
+        found = await fetch(list(dict.fromkeys(parents)))
+        return [found[p] for p in parents]
+
+    return DataLoader(batch)

@@ -42,3 +42,15 @@ def checked_text(value: str, argument: str) -> str:
     except UnicodeEncodeError:
         raise PublicError(f"`{argument}` is not valid Unicode text") from None
     return value
+
+
+class InvalidFilter(PublicError):
+    code = "INVALID_FILTER"
+
+
+class InvalidOrder(PublicError):
+    code = "INVALID_ORDER"
+
+
+class InvalidPagination(PublicError):
+    code = "INVALID_PAGINATION"

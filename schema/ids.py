@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import math
+from typing import Any
 
 from schema.errors import InvalidCursor, InvalidId
 
@@ -80,3 +83,56 @@ def decode_count_cursor(token: str, kind: str) -> tuple[int, str]:
     """(article count, key) of an entity-list cursor."""
     values = decode_cursor(token, kind, 2)
     return _cursor_int(values[0], token), values[1]
+
+
+ARTICLE_CURSOR_KIND = "a"
+
+
+def encode_article_cursor(signature: str, position: tuple[Any, ...]) -> str:
+    """A position in an article list ordered by `signature` (see loaders.query.ordering)."""
+    return _encode(f"{ARTICLE_CURSOR_KIND}:{signature}:{json.dumps(position)}")
+
+
+def decode_article_cursor(token: str, signature: str, types: list[type]) -> tuple[Any, ...]:
+    """The position of an article cursor; it must come from a list in the same order."""
+    text = _decode(token) or ""
+    kind, _, rest = text.partition(":")
+    made_for, _, values = rest.partition(":")
+    if kind != ARTICLE_CURSOR_KIND:
+        raise InvalidCursor(
+            f"'{token[:80]}' is not a cursor of an article list; pass an `endCursor`, "
+            "`startCursor` or edge `cursor` returned by an article connection"
+        )
+    if made_for != signature:
+        raise InvalidCursor(
+            f"'{token[:80]}' is a cursor of a list in another order ({made_for or '?'}); "
+            f"pass the same `orderBy` as the request that returned it ({signature} now)"
+        )
+    try:
+        position = json.loads(values)
+    except ValueError:
+        position = None
+    if not isinstance(position, list) or len(position) != len(types):
+        raise InvalidCursor(f"'{token[:80]}' is a damaged cursor")
+    for value, kind_of in zip(position, types, strict=True):
+        if not _fits(value, kind_of):
+            raise InvalidCursor(f"'{token[:80]}' is a damaged cursor")
+    return tuple(position)
+
+
+def _fits(value: object, kind: type) -> bool:
+    if kind is int:
+        return type(value) is int and INT64[0] <= value <= INT64[1]
+    if kind is float:
+        return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+    if kind is str:
+        return isinstance(value, str) and _encodable(value)
+    return False
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -17,6 +17,7 @@ class Limits:
     max_depth: int = 12
     max_aliases: int = 50
     max_cost: int = 50_000
+    max_offset: int = 10_000
 
 
 DEFAULT_LIMITS = Limits()

@@ -9,17 +9,20 @@ import strawberry
 
 from loaders import reads
 from loaders.parse import slugify
-from loaders.reads import Scope
+from loaders.query.sources import Scope
 from loaders.urls import normalize_url
 from loaders.watch import read_state
 from schema.context import Info
 from schema.errors import PublicError, checked_text
+from schema.filters import FilterArg
 from schema.ids import parse_global_id
 from schema.limits import DEFAULT_PAGE_SIZE
-from schema.types.article import Article, ArticleConnection, article_connection
+from schema.ordering import OrderByArg
+from schema.types.article import Article
+from schema.types.connection import ArticleConnection, article_connection
 from schema.types.corpus import Corpus
 from schema.types.node import Node
-from schema.types.pagination import MAX_PAGE_SIZE, After, First
+from schema.types.pagination import MAX_PAGE_SIZE, After, Before, First, Last, Offset
 from schema.types.provider import Provider, ProviderConnection, provider_connection
 from schema.types.topic import Topic, TopicConnection, topic_connection
 
@@ -75,11 +78,26 @@ class Query:
         row = await info.context.loaders.article_by_id.load(article_id)
         return Article.from_row(row) if row else None
 
-    @strawberry.field(description="All articles, newest first (then by internal id).")
+    @strawberry.field(
+        description="Articles of the corpus: filtered, ordered (newest first by default) and "
+        "paged with cursors in both directions or with page numbers, with the total count "
+        "and facets of the filtered list."
+    )
     async def articles(
-        self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None
+        self,
+        info: Info,
+        filter: FilterArg = None,
+        order_by: OrderByArg = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        offset: Offset = None,
     ) -> ArticleConnection:
-        return await article_connection(info, Scope.ALL, None, first, after)
+        return await article_connection(
+            info, Scope.ALL, None, filter=filter, order_by=order_by,
+            first=first, after=after, last=last, before=before, offset=offset,
+        )  # fmt: skip
 
     @strawberry.field(description="A provider by domain (case-insensitive); null when unknown.")
     async def provider(

@@ -14,8 +14,9 @@ def snapshot(db_path: Path) -> dict[str, Any]:
         articles = {
             row[0]: row[1:]
             for row in conn.execute(
-                "SELECT a.path, a.slug, a.title, a.published_at, a.content_hash, p.domain, p.name "
-                "FROM articles a LEFT JOIN providers p ON p.id = a.provider_id"
+                "SELECT a.path, a.slug, c.title, c.published_at, a.content_hash, p.domain, p.name "
+                "FROM articles a JOIN article_content c ON c.id = a.id "
+                "LEFT JOIN providers p ON p.id = a.provider_id"
             )
         }
         related = sorted(

@@ -1,4 +1,4 @@
-"""Articles, their related references and article connections."""
+"""Articles and their related references."""
 
 from __future__ import annotations
 
@@ -6,29 +6,25 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from loaders import reads
-from loaders.reads import ArticleRow, PageRequest, RelatedRow, Scope
+from loaders.query.sources import Scope
+from loaders.rows import ArticleRow, RelatedRow
 from schema.context import Info
-from schema.ids import decode_int_cursor, encode_cursor, global_id
-from schema.limits import DEFAULT_PAGE_SIZE
+from schema.filters import FilterArg
+from schema.ids import global_id
+from schema.ordering import OrderByArg
+from schema.scalars import DateTime
 from schema.types.image import Image, images
 from schema.types.node import Node
-from schema.types.pagination import (
-    After,
-    First,
-    PageInfo,
-    check_first,
-    page_info,
-)
+from schema.types.pagination import After, Before, First, Last, Offset
 
 if TYPE_CHECKING:
+    from schema.types.connection import ArticleConnection
     from schema.types.provider import Provider
     from schema.types.topic import Topic
 
 ProviderRef = Annotated["Provider", strawberry.lazy("schema.types.provider")]
 TopicRef = Annotated["Topic", strawberry.lazy("schema.types.topic")]
-
-CURSOR_KIND = "articles.newest"
+ConnectionRef = Annotated["ArticleConnection", strawberry.lazy("schema.types.connection")]
 
 
 @strawberry.type(description="A news article ingested from a markdown file with YAML frontmatter.")
@@ -40,10 +36,9 @@ class Article(Node):
     )
     title: str = strawberry.field(description="Headline.")
     excerpt: str | None = strawberry.field(description="Short summary, plain text.")
-    body: str = strawberry.field(description="Markdown body after the frontmatter; may be empty.")
     category: str | None = strawberry.field(description="Publisher category, e.g. `news`.")
     type: str | None = strawberry.field(description="Kind of content, e.g. `article`, `video`.")
-    published_at: str = strawberry.field(
+    published_at: DateTime = strawberry.field(
         description="Publication time, ISO-8601 in UTC (e.g. `2021-02-16T03:47:00Z`)."
     )
     original_url: str | None = strawberry.field(description="URL of the original publication.")
@@ -66,10 +61,9 @@ class Article(Node):
             path=row.path,
             title=row.title,
             excerpt=row.excerpt,
-            body=row.body,
             category=row.category,
             type=row.type,
-            published_at=row.published_at,
+            published_at=DateTime(row.published_at),
             original_url=row.original_url,
             web_url=row.web_url,
             amp_url=row.amp_url,
@@ -80,6 +74,13 @@ class Article(Node):
             featured_content=row.featured_content,
             row=row,
         )
+
+    @strawberry.field(
+        description="Markdown body after the frontmatter; may be empty. Read only when asked "
+        "for: list pages that leave it out never load it."
+    )
+    async def body(self, info: Info) -> str:
+        return await info.context.loaders.body_by_article_id.load(self.row.id)
 
     @strawberry.field(description="Who published it; null when the file names no provider.")
     async def provider(self, info: Info) -> ProviderRef | None:
@@ -110,15 +111,26 @@ class Article(Node):
         return [RelatedArticle.from_row(r) for r in rows]
 
     @strawberry.field(
-        description="Corpus articles whose `related` lists point at this one, newest first."
+        description="Corpus articles whose `related` lists point at this one (newest first "
+        "unless `orderBy` says otherwise)."
     )
     async def related_by(
         self,
         info: Info,
-        first: First = DEFAULT_PAGE_SIZE,
+        filter: FilterArg = None,
+        order_by: OrderByArg = None,
+        first: First = None,
         after: After = None,
-    ) -> ArticleConnection:
-        return await article_connection(info, Scope.RELATED_BY, self.row.id, first, after)
+        last: Last = None,
+        before: Before = None,
+        offset: Offset = None,
+    ) -> ConnectionRef:
+        from schema.types.connection import article_connection
+
+        return await article_connection(
+            info, Scope.RELATED_BY, self.row.id, filter=filter, order_by=order_by,
+            first=first, after=after, last=last, before=before, offset=offset,
+        )  # fmt: skip
 
 
 @strawberry.type(description="The provider of a related reference, as the reference names it.")
@@ -148,7 +160,7 @@ class RelatedArticle:
     web_url: str | None = strawberry.field(description="`webUrl` as written.")
     amp_url: str | None = strawberry.field(description="`ampWebUrl` as written.")
     cdn_amp_url: str | None = strawberry.field(description="`cdnAmpWebUrl` as written.")
-    published_at: str | None = strawberry.field(description="Publication time, UTC ISO-8601.")
+    published_at: DateTime | None = strawberry.field(description="Publication time, UTC ISO-8601.")
     type: str | None = strawberry.field(description="Kind of content as written.")
     quality: int | None = strawberry.field(description="Quality score as written.")
     provider: RelatedProvider | None = strawberry.field(description="Provider as written.")
@@ -170,7 +182,7 @@ class RelatedArticle:
             web_url=row.web_url,
             amp_url=row.amp_url,
             cdn_amp_url=row.cdn_amp_url,
-            published_at=row.published_at,
+            published_at=DateTime(row.published_at) if row.published_at else None,
             type=row.type,
             quality=row.quality,
             provider=RelatedProvider(name=row.provider_name, domain=row.provider_domain)
@@ -190,53 +202,3 @@ class RelatedArticle:
             return None
         row = await info.context.loaders.article_by_id.load(self.target_id)
         return Article.from_row(row) if row else None
-
-
-@strawberry.type(description="An article in a connection, with its cursor.")
-class ArticleEdge:
-    cursor: str = strawberry.field(description="Opaque position; pass it as `after`.")
-    node: Article = strawberry.field(description="The article.")
-
-
-@strawberry.type(description="A page of articles, newest first (Relay cursor connection).")
-class ArticleConnection:
-    edges: list[ArticleEdge] = strawberry.field(description="Articles of this page with cursors.")
-    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
-    scope: strawberry.Private[Scope]
-    parent: strawberry.Private[int | None]
-
-    @strawberry.field(description="Articles of this page, without cursors.")
-    def nodes(self) -> list[Article]:
-        return [edge.node for edge in self.edges]
-
-    @strawberry.field(description="How many articles the whole list holds (not just this page).")
-    async def total_count(self, info: Info) -> int:
-        return await info.context.loaders.count(self.scope).load(self.parent)
-
-
-async def article_connection(
-    info: Info, scope: Scope, parent: int | None, first: int | None, after: str | None
-) -> ArticleConnection:
-    """A page of the scope's articles; pages of many parents share one statement."""
-    request = PageRequest(
-        check_first(first, info.context.limits),
-        decode_int_cursor(after, CURSOR_KIND) if after else None,
-    )
-    page = await info.context.loaders.page(scope, request).load(parent)
-    edges = [
-        ArticleEdge(cursor=encode_cursor(CURSOR_KIND, *row.sort_key), node=Article.from_row(row))
-        for row in page.rows
-    ]
-    db = info.context.db
-
-    async def has_previous() -> bool:
-        if request.after is None:
-            return False
-        return await reads.has_articles_before(db, scope, parent, request.after)
-
-    return ArticleConnection(
-        edges=edges,
-        page_info=page_info([e.cursor for e in edges], page.has_next, has_previous),
-        scope=scope,
-        parent=parent,
-    )

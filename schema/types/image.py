@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from loaders.reads import ImageRow
+from loaders.rows import ImageRow
 
 
 @strawberry.type(description="An image, in the order the article lists them.")

@@ -1,78 +1,215 @@
-"""Relay page info and the checks every connection applies to its arguments."""
+"""Relay page info, and the checks every connection applies to its window arguments."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 import strawberry
 
-from schema.errors import PageSizeError
+from loaders.reader import Reader
+from loaders.reads import count_entities_before
+from schema.errors import InvalidPagination, PageSizeError
 from schema.limits import DEFAULT_LIMITS, DEFAULT_PAGE_SIZE, Limits
 
 MAX_PAGE_SIZE = DEFAULT_LIMITS.max_page_size  # the default; servers may configure another
 
 FIRST_DESCRIPTION = (
-    f"How many items to return, 0 to {MAX_PAGE_SIZE} (null means {DEFAULT_PAGE_SIZE})."
+    f"How many items to return from the start or after `after`, 0 to {MAX_PAGE_SIZE} by "
+    f"default (null means {DEFAULT_PAGE_SIZE} unless `last` is given)."
 )
 AFTER_DESCRIPTION = "Return items after this cursor (an `endCursor` or edge `cursor`)."
+LAST_DESCRIPTION = (
+    "How many items to return from the end or before `before` (paging backwards); "
+    "not together with `first`."
+)
+BEFORE_DESCRIPTION = "Return items before this cursor (a `startCursor` or edge `cursor`)."
+OFFSET_DESCRIPTION = (
+    "Skip this many items first, for page-number navigation (page n is `offset: "
+    "(n - 1) x first`). Only with `first`, not with cursors. Cursors are preferred: they "
+    "stay correct when articles are added or removed between requests, and deep offsets "
+    "cost more."
+)
 
 First = Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)]
 After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)]
+Last = Annotated[int | None, strawberry.argument(description=LAST_DESCRIPTION)]
+Before = Annotated[str | None, strawberry.argument(description=BEFORE_DESCRIPTION)]
+Offset = Annotated[int | None, strawberry.argument(description=OFFSET_DESCRIPTION)]
+
+
+def _check_size(name: str, value: int, limit: int) -> int:
+    if value < 0 or value > limit:
+        raise PageSizeError(
+            f"`{name}` must be between 0 and {limit}, got {value}; "
+            "page through larger sets with cursors"
+        )
+    return value
 
 
 def check_first(first: int | None, limits: Limits) -> int:
     """`first` as given, or the default when null; an error outside 0..max_page_size."""
-    max_page_size = limits.max_page_size
     if first is None:
-        return min(DEFAULT_PAGE_SIZE, max_page_size)
-    if first < 0 or first > max_page_size:
-        raise PageSizeError(
-            f"`first` must be between 0 and {max_page_size}, got {first}; "
-            "page through larger sets with `after`"
+        return min(DEFAULT_PAGE_SIZE, limits.max_page_size)
+    return _check_size("first", first, limits.max_page_size)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Validated window arguments: exactly one of `first`/`last` is set."""
+
+    first: int | None
+    last: int | None
+    offset: int
+
+    @property
+    def size(self) -> int:
+        size = self.first if self.first is not None else self.last
+        assert size is not None
+        return size
+
+
+def check_window(
+    limits: Limits,
+    first: int | None,
+    last: int | None,
+    *,
+    cursors: bool = False,
+    offset: int | None = None,
+) -> Window:
+    """Validate `first`/`last`/`offset` together; `cursors` says whether after/before came."""
+    if first is not None and last is not None:
+        raise InvalidPagination(
+            "pass `first` or `last`, not both: `first` pages forwards, `last` backwards"
         )
-    return first
+    if offset is not None:
+        if last is not None or cursors:
+            raise InvalidPagination(
+                "`offset` works only with `first`, not with `last`, `after` or `before`"
+            )
+        if offset < 0 or offset > limits.max_offset:
+            raise InvalidPagination(
+                f"`offset` must be between 0 and {limits.max_offset}, got {offset}; "
+                "page deeper with cursors (`after`)"
+            )
+    if last is not None:
+        return Window(None, _check_size("last", last, limits.max_page_size), 0)
+    return Window(check_first(first, limits), None, offset or 0)
 
 
-async def _no_previous() -> bool:
+async def _no() -> bool:
     return False
+
+
+async def _unknown() -> int | None:
+    return None
 
 
 @strawberry.type(description="Where a page sits in its list (Relay cursor connections).")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
     start_cursor: str | None = strawberry.field(
-        description="Cursor of the first item of this page; null when the page is empty."
+        description="Cursor of the first item of this page; pass it as `before` for the "
+        "previous page. Null when the page is empty."
     )
     end_cursor: str | None = strawberry.field(
         description="Cursor of the last item; pass it as `after` for the next page."
     )
-    previous_check: strawberry.Private[Callable[[], Awaitable[bool]]] = _no_previous
+    page_size: int = strawberry.field(description="The page size asked for (`first` or `last`).")
+    more_after: strawberry.Private[bool] = False
+    previous_check: strawberry.Private[Callable[[], Awaitable[bool]]] = _no
+    next_check: strawberry.Private[Callable[[], Awaitable[bool]]] = _no
+    items_before: strawberry.Private[Callable[[], Awaitable[int | None]]] = _unknown
+    total: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
 
     @strawberry.field(
-        description="Whether items precede this page (true when `after` skipped some)."
+        description="Whether items precede this page (with `first`: whether any come "
+        "before `after` or `offset`)."
     )
     async def has_previous_page(self) -> bool:
         return await self.previous_check()
+
+    @strawberry.field(
+        description="Whether items follow this page (with `last`: whether any come after `before`)."
+    )
+    async def has_next_page(self) -> bool:
+        return self.more_after or await self.next_check()
+
+    @strawberry.field(
+        description="The number of this page in page-number navigation: 1 + (items before "
+        "it) ÷ pageSize, rounded down. With cursors, the page holding this page's first "
+        "item. Null when pageSize is 0."
+    )
+    async def current_page(self) -> int | None:
+        before = await self.items_before()
+        if before is None or self.page_size == 0:
+            return None
+        return before // self.page_size + 1
+
+    @strawberry.field(
+        description="How many pages of pageSize the whole list fills (at least 1). Null when "
+        "pageSize is 0."
+    )
+    async def page_count(self) -> int | None:
+        if self.total is None or self.page_size == 0:
+            return None
+        total = await self.total()
+        return max(1, -(-total // self.page_size))
 
 
 def page_info(
     cursors: list[str],
     has_next: bool,
-    previous_check: Callable[[], Awaitable[bool]] = _no_previous,
+    page_size: int,
+    *,
+    previous_check: Callable[[], Awaitable[bool]] = _no,
+    next_check: Callable[[], Awaitable[bool]] = _no,
+    items_before: Callable[[], Awaitable[int | None]] = _unknown,
+    total: Callable[[], Awaitable[int]] | None = None,
 ) -> PageInfo:
     return PageInfo(
-        has_next_page=has_next,
+        more_after=has_next,
         start_cursor=cursors[0] if cursors else None,
         end_cursor=cursors[-1] if cursors else None,
+        page_size=page_size,
         previous_check=previous_check,
+        next_check=next_check,
+        items_before=items_before,
+        total=total,
     )
 
 
-def after_given(after: str | None) -> Callable[[], Awaitable[bool]]:
-    """hasPreviousPage for short lists: any valid `after` cursor skipped an item."""
+def entity_page_info(
+    db: Reader,
+    table: str,
+    key: str,
+    positions: list[tuple[int, str]],
+    cursors: list[str],
+    has_next: bool,
+    page_size: int,
+    after: tuple[int, str] | None,
+    total: int,
+) -> PageInfo:
+    """Page info of the topic and provider lists (most articles first, then by key)."""
 
-    async def check() -> bool:
-        return after is not None
+    async def previous() -> bool:
+        return after is not None and await items_before() > 0
 
-    return check
+    async def items_before() -> int:
+        if positions:
+            return await count_entities_before(db, table, key, positions[0])
+        if after is not None:
+            return await count_entities_before(db, table, key, after, inclusive=True)
+        return 0
+
+    async def whole() -> int:
+        return total
+
+    return page_info(
+        cursors,
+        has_next,
+        page_size,
+        previous_check=previous,
+        items_before=items_before,
+        total=whole,
+    )

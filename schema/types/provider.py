@@ -5,20 +5,24 @@ from __future__ import annotations
 import strawberry
 
 from loaders import reads
-from loaders.reads import ProviderRow, Scope
+from loaders.query.sources import Scope
+from loaders.rows import ProviderRow
 from schema.context import Info
+from schema.filters import FilterArg
 from schema.ids import decode_count_cursor, encode_cursor, global_id
-from schema.limits import DEFAULT_PAGE_SIZE
-from schema.types.article import ArticleConnection, article_connection
+from schema.ordering import OrderByArg
+from schema.types.connection import ArticleConnection, article_connection
 from schema.types.image import Image, images
 from schema.types.node import Node
 from schema.types.pagination import (
     After,
+    Before,
     First,
+    Last,
+    Offset,
     PageInfo,
-    after_given,
     check_first,
-    page_info,
+    entity_page_info,
 )
 
 CURSOR_KIND = "providers.count"
@@ -45,14 +49,22 @@ class Provider(Node):
             row=row,
         )
 
-    @strawberry.field(description="Its articles, newest first.")
+    @strawberry.field(description="Its articles (newest first unless `orderBy` says otherwise).")
     async def articles(
         self,
         info: Info,
-        first: First = DEFAULT_PAGE_SIZE,
+        filter: FilterArg = None,
+        order_by: OrderByArg = None,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
+        offset: Offset = None,
     ) -> ArticleConnection:
-        return await article_connection(info, Scope.PROVIDER, self.row.id, first, after)
+        return await article_connection(
+            info, Scope.PROVIDER, self.row.id, filter=filter, order_by=order_by,
+            first=first, after=after, last=last, before=before, offset=offset,
+        )  # fmt: skip
 
 
 @strawberry.type(description="A provider in a connection, with its cursor.")
@@ -75,19 +87,20 @@ class ProviderConnection:
 async def provider_connection(
     info: Info, first: int | None, after: str | None
 ) -> ProviderConnection:
-    key = decode_count_cursor(after, CURSOR_KIND) if after else None
-    rows, has_next = await reads.providers_page(
-        info.context.db, check_first(first, info.context.limits), key
-    )
-    edges = [
-        ProviderEdge(
-            cursor=encode_cursor(CURSOR_KIND, r.article_count, r.domain), node=Provider.from_row(r)
-        )
-        for r in rows
-    ]
-    total, _ = await reads.entity_totals(info.context.db)
+    db = info.context.db
+    size = check_first(first, info.context.limits)
+    position = decode_count_cursor(after, CURSOR_KIND) if after else None
+    rows, has_next = await reads.providers_page(db, size, position)
+    positions = [(r.article_count, r.domain) for r in rows]
+    cursors = [encode_cursor(CURSOR_KIND, *p) for p in positions]
+    total = (await reads.entity_totals(db))[0]
     return ProviderConnection(
-        edges=edges,
-        page_info=page_info([e.cursor for e in edges], has_next, after_given(after)),
+        edges=[
+            ProviderEdge(cursor=c, node=Provider.from_row(r))
+            for c, r in zip(cursors, rows, strict=True)
+        ],
+        page_info=entity_page_info(
+            db, "providers", "domain", positions, cursors, has_next, size, position, total
+        ),
         total_count=total,
     )

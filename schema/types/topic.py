@@ -5,19 +5,23 @@ from __future__ import annotations
 import strawberry
 
 from loaders import reads
-from loaders.reads import Scope, TopicRow
+from loaders.query.sources import Scope
+from loaders.rows import TopicRow
 from schema.context import Info
+from schema.filters import FilterArg
 from schema.ids import decode_count_cursor, encode_cursor, global_id
-from schema.limits import DEFAULT_PAGE_SIZE
-from schema.types.article import ArticleConnection, article_connection
+from schema.ordering import OrderByArg
+from schema.types.connection import ArticleConnection, article_connection
 from schema.types.node import Node
 from schema.types.pagination import (
     After,
+    Before,
     First,
+    Last,
+    Offset,
     PageInfo,
-    after_given,
     check_first,
-    page_info,
+    entity_page_info,
 )
 
 CURSOR_KIND = "topics.count"
@@ -45,14 +49,22 @@ class Topic(Node):
             row=row,
         )
 
-    @strawberry.field(description="Its articles, newest first.")
+    @strawberry.field(description="Its articles (newest first unless `orderBy` says otherwise).")
     async def articles(
         self,
         info: Info,
-        first: First = DEFAULT_PAGE_SIZE,
+        filter: FilterArg = None,
+        order_by: OrderByArg = None,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
+        offset: Offset = None,
     ) -> ArticleConnection:
-        return await article_connection(info, Scope.TOPIC, self.row.id, first, after)
+        return await article_connection(
+            info, Scope.TOPIC, self.row.id, filter=filter, order_by=order_by,
+            first=first, after=after, last=last, before=before, offset=offset,
+        )  # fmt: skip
 
 
 @strawberry.type(description="A topic in a connection, with its cursor.")
@@ -73,19 +85,19 @@ class TopicConnection:
 
 
 async def topic_connection(info: Info, first: int | None, after: str | None) -> TopicConnection:
-    key = decode_count_cursor(after, CURSOR_KIND) if after else None
-    rows, has_next = await reads.topics_page(
-        info.context.db, check_first(first, info.context.limits), key
-    )
-    edges = [
-        TopicEdge(
-            cursor=encode_cursor(CURSOR_KIND, r.article_count, r.slug), node=Topic.from_row(r)
-        )
-        for r in rows
-    ]
-    _, total = await reads.entity_totals(info.context.db)
+    db = info.context.db
+    size = check_first(first, info.context.limits)
+    position = decode_count_cursor(after, CURSOR_KIND) if after else None
+    rows, has_next = await reads.topics_page(db, size, position)
+    positions = [(r.article_count, r.slug) for r in rows]
+    cursors = [encode_cursor(CURSOR_KIND, *p) for p in positions]
+    total = (await reads.entity_totals(db))[1]
     return TopicConnection(
-        edges=edges,
-        page_info=page_info([e.cursor for e in edges], has_next, after_given(after)),
+        edges=[
+            TopicEdge(cursor=c, node=Topic.from_row(r)) for c, r in zip(cursors, rows, strict=True)
+        ],
+        page_info=entity_page_info(
+            db, "topics", "slug", positions, cursors, has_next, size, position, total
+        ),
         total_count=total,
     )

@@ -41,7 +41,8 @@ async def test_fixture_folder_matches_expectations(
     conn = sqlite3.connect(db_path)
     for rel, want in expected["valid"].items():
         slug, title, published_at, domain = conn.execute(
-            "SELECT a.slug, a.title, a.published_at, p.domain FROM articles a "
+            "SELECT a.slug, c.title, c.published_at, p.domain FROM articles a "
+            "JOIN article_content c ON c.id = a.id "
             "LEFT JOIN providers p ON p.id = a.provider_id WHERE a.path = ?",
             (rel,),
         ).fetchone()
@@ -86,7 +87,10 @@ async def test_edit_add_remove_are_applied_in_place(tmp_path: Path, content: Pat
         ["cycle_b.md"],
     )
     assert report.corpus_version == 2
-    row = conn.execute("SELECT id, title FROM articles WHERE path = 'late.md'").fetchone()
+    row = conn.execute(
+        "SELECT a.id, c.title FROM articles a JOIN article_content c ON c.id = a.id "
+        "WHERE a.path = 'late.md'"
+    ).fetchone()
     assert row[0] == old_id and row[1].startswith("Edited")
     # The reference that pointed at the removed article now points nowhere.
     assert targets(db_path, "cycle_a.md") == [None]

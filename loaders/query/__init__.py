@@ -1,0 +1,1 @@
+"""Article queries: filters, orders, sources, pages, counts and facets, built as SQL."""

@@ -1,0 +1,166 @@
+"""Article filters as data, and their translation into one SQL condition.
+
+A filter is a tree: leaf fields constrain one fact each and are ANDed; `all_of`,
+`any_of` and `negated` combine whole filters (GraphQL's `and`, `or`, `not`). The
+condition reads the articles table under the alias `a` only, so any article query
+(a page, a count, a facet, a search) can add it to its WHERE clause.
+
+Missing values never match a leaf (an article with no `quality` is not in any
+quality range), and `not` is the complement of what its filter matches: the SQL
+wraps negated conditions so that SQLite's NULLs cannot make an article vanish
+from both a filter and its negation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from loaders.db import placeholders
+
+
+@dataclass(frozen=True, slots=True)
+class IntRange:
+    """Inclusive at both ends; None leaves that end open."""
+
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    """Which articles to keep. Empty value lists and None mean "no constraint".
+
+    Values arrive normalized: topic slugs, lower-case provider domains.
+    """
+
+    topics: tuple[str, ...] = ()  # any of these topic slugs
+    all_topics: tuple[str, ...] = ()  # every one of these topic slugs
+    providers: tuple[str, ...] = ()  # any of these domains
+    types: tuple[str, ...] = ()  # case-insensitive
+    categories: tuple[str, ...] = ()  # case-insensitive
+    published: bool | None = None
+    published_after: int | None = None  # microseconds, inclusive
+    published_before: int | None = None  # microseconds, exclusive
+    quality: IntRange | None = None
+    heat: IntRange | None = None
+    has_image: bool | None = None
+    has_related: bool | None = None
+    slugs: tuple[str, ...] = ()
+    all_of: tuple[ArticleFilter, ...] = ()
+    any_of: tuple[ArticleFilter, ...] = ()
+    negated: ArticleFilter | None = field(default=None)
+
+    def is_empty(self) -> bool:
+        return self == EMPTY_FILTER
+
+    def without(self, *names: str) -> ArticleFilter:
+        """This filter with the named top-level fields cleared (for facets)."""
+        defaults: dict[str, Any] = {f.name: f.default for f in fields(self) if f.name in names}
+        return replace(self, **defaults)
+
+    def only_topic(self) -> str | None:
+        """The slug when the filter is exactly one topic and nothing else."""
+        if len(self.topics) == 1 and self.without("topics").is_empty():
+            return self.topics[0]
+        return None
+
+
+EMPTY_FILTER = ArticleFilter()
+
+
+@dataclass(slots=True)
+class Condition:
+    """SQL text with its parameters, built left to right."""
+
+    sql: str
+    params: list[Any]
+
+    @staticmethod
+    def true() -> Condition:
+        return Condition("1", [])
+
+
+def _in(column: str, values: Sequence[Any]) -> Condition:
+    return Condition(f"{column} IN ({placeholders(values)})", list(values))
+
+
+def _topic_ids(slugs: Sequence[str]) -> Condition:
+    return Condition(
+        "a.id IN (SELECT article_id FROM article_topics WHERE topic_id IN "
+        f"(SELECT id FROM topics WHERE slug IN ({placeholders(slugs)})))",
+        list(slugs),
+    )
+
+
+def _range(column: str, bounds: IntRange) -> Condition | None:
+    parts: list[str] = []
+    params: list[Any] = []
+    if bounds.min is not None:
+        parts.append(f"{column} >= ?")
+        params.append(bounds.min)
+    if bounds.max is not None:
+        parts.append(f"{column} <= ?")
+        params.append(bounds.max)
+    return Condition(" AND ".join(parts), params) if parts else None
+
+
+def _count_test(column: str, present: bool) -> Condition:
+    return Condition(f"{column} {'>' if present else '='} 0", [])
+
+
+def _leaves(f: ArticleFilter) -> list[Condition]:
+    found: list[Condition] = []
+    if f.topics:
+        found.append(_topic_ids(f.topics))
+    found.extend(_topic_ids([slug]) for slug in f.all_topics)
+    if f.providers:
+        found.append(
+            Condition(
+                "a.provider_id IN (SELECT id FROM providers WHERE domain IN "
+                f"({placeholders(f.providers)}))",
+                list(f.providers),
+            )
+        )
+    if f.types:
+        found.append(_in("a.type", f.types))  # the column's NOCASE collation applies
+    if f.categories:
+        found.append(_in("a.category", f.categories))
+    if f.published is not None:
+        found.append(Condition("a.published = ?", [int(f.published)]))
+    if f.published_after is not None:
+        found.append(Condition("a.published_ts >= ?", [f.published_after]))
+    if f.published_before is not None:
+        found.append(Condition("a.published_ts < ?", [f.published_before]))
+    for column, bounds in (("a.quality", f.quality), ("a.heat", f.heat)):
+        ranged = _range(column, bounds) if bounds else None
+        if ranged:
+            found.append(ranged)
+    if f.has_image is not None:
+        found.append(_count_test("a.image_count", f.has_image))
+    if f.has_related is not None:
+        found.append(_count_test("a.related_count", f.has_related))
+    if f.slugs:
+        found.append(_in("a.slug", f.slugs))
+    return found
+
+
+def _join(parts: list[Condition], operator: str) -> Condition:
+    if len(parts) == 1:
+        return parts[0]
+    sql = f" {operator} ".join(f"({p.sql})" for p in parts)
+    return Condition(sql, [v for p in parts for v in p.params])
+
+
+def compile_filter(f: ArticleFilter) -> Condition:
+    """The SQL condition over `a` (the articles table) that `f` describes."""
+    parts = _leaves(f)
+    parts.extend(compile_filter(child) for child in f.all_of)
+    if f.any_of:
+        parts.append(_join([compile_filter(child) for child in f.any_of], "OR"))
+    if f.negated is not None:
+        inner = compile_filter(f.negated)
+        # ifnull: a NULL (a missing value) must count as "did not match" before NOT.
+        parts.append(Condition(f"NOT ifnull(({inner.sql}), 0)", inner.params))
+    return _join(parts, "AND") if parts else Condition.true()

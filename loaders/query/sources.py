@@ -1,0 +1,85 @@
+"""Where an article list draws from: the whole corpus, a topic, a provider, or the
+articles that cite one article. A source is a FROM clause and the condition that
+selects one parent's articles (or many parents' at once, for counts and facets).
+
+A topic page ordered by publication time walks article_topics' index on
+(topic_id, published_ts, article_id) instead of the articles table, so it reads
+only the topic's newest rows. A top-level filter on exactly one topic gets the same
+plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from loaders.db import placeholders
+from loaders.query.filters import ArticleFilter, Condition
+from loaders.query.ordering import OrderField, Ordering
+
+
+class Scope(Enum):
+    """Which articles a list is drawn from; the parent key says whose."""
+
+    ALL = "all"
+    TOPIC = "topic"  # parent: topic id
+    PROVIDER = "provider"  # parent: provider id
+    RELATED_BY = "related_by"  # parent: article id; articles whose related lists name it
+
+
+Overrides = dict[OrderField | None, str]
+
+
+@dataclass(frozen=True)
+class Source:
+    tables: Condition  # FROM clause, with its parameters; the articles table is `a`
+    where: Condition  # selects the parent's (or parents') articles
+    parent: str = "NULL"  # SQL naming each row's parent, for GROUP BY
+    overrides: Overrides = field(default_factory=dict)  # order columns read elsewhere
+
+
+# article_topics carries a copy of published_ts so a topic's newest articles are an
+# index range; these expressions replace `a.published_ts` and `a.id` in such plans.
+TOPIC_INDEX: Overrides = {OrderField.PUBLISHED_AT: "s.published_ts", None: "s.article_id"}
+TOPIC_TABLES = "article_topics AS s JOIN articles AS a ON a.id = s.article_id"
+ARTICLES = "articles AS a"
+
+
+def _newest_only(ordering: Ordering) -> bool:
+    return [k.field for k in ordering.keys] == [OrderField.PUBLISHED_AT]
+
+
+def one_parent(
+    scope: Scope, parent: int | None, filter: ArticleFilter, ordering: Ordering
+) -> tuple[Source, ArticleFilter]:
+    """The source of one parent's list, and what is left of `filter` to apply on it."""
+    if scope is Scope.TOPIC and _newest_only(ordering):
+        where = Condition("s.topic_id = ?", [parent])
+        return Source(Condition(TOPIC_TABLES, []), where, overrides=TOPIC_INDEX), filter
+    if scope is Scope.ALL and len(filter.topics) == 1 and _newest_only(ordering):
+        where = Condition("s.topic_id = (SELECT id FROM topics WHERE slug = ?)", [filter.topics[0]])
+        source = Source(Condition(TOPIC_TABLES, []), where, overrides=TOPIC_INDEX)
+        return source, filter.without("topics")
+    return many_parents(scope, [parent]), filter
+
+
+def many_parents(scope: Scope, parents: Sequence[int | None]) -> Source:
+    """One source for several parents; each row's parent is in `Source.parent`."""
+    if scope is Scope.ALL:
+        return Source(Condition(ARTICLES, []), Condition.true())
+    keys = list(parents)
+    marks = placeholders(keys)
+    if scope is Scope.TOPIC:
+        where = Condition(f"s.topic_id IN ({marks})", keys)
+        return Source(Condition(TOPIC_TABLES, []), where, "s.topic_id")
+    if scope is Scope.PROVIDER:
+        where = Condition(f"a.provider_id IN ({marks})", keys)
+        return Source(Condition(ARTICLES, []), where, "a.provider_id")
+    # An article may cite the same target at several positions: count it once.
+    tables = Condition(
+        "(SELECT DISTINCT target_id, article_id FROM related "
+        f"WHERE target_id IN ({marks})) AS s JOIN articles AS a ON a.id = s.article_id",
+        keys,
+    )
+    return Source(tables, Condition.true(), "s.target_id")

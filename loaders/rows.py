@@ -1,0 +1,105 @@
+"""Frozen rows that the data layer hands to the GraphQL layer; nothing here knows GraphQL."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRow:
+    url: str
+    width: int | None
+    height: int | None
+    is_cached: bool | None
+
+    @staticmethod
+    def from_json(items: str) -> tuple[ImageRow, ...]:
+        return tuple(
+            ImageRow(i["url"], i.get("width"), i.get("height"), i.get("isCached"))
+            for i in json.loads(items)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """An article as a page or a lookup returns it: everything but its body."""
+
+    id: int
+    path: str
+    slug: str
+    published_ts: int
+    provider_id: int | None
+    type: str | None
+    category: str | None
+    published: bool | None
+    quality: int | None
+    heat: int | None
+    trending: float
+    sort_title: str
+    title: str
+    excerpt: str | None
+    published_at: str
+    original_url: str | None
+    web_url: str | None
+    amp_url: str | None
+    cdn_amp_url: str | None
+    featured_content: str | None
+
+
+# The columns of ArticleRow, in order, from `articles AS a JOIN article_content AS c`.
+ARTICLE_COLUMNS = (
+    "a.id, a.path, a.slug, a.published_ts, a.provider_id, a.type, a.category, a.published, "
+    "a.quality, a.heat, a.trending, a.sort_title, c.title, c.excerpt, c.published_at, "
+    "c.original_url, c.web_url, c.amp_url, c.cdn_amp_url, c.featured_content"
+)
+ARTICLE_COLUMN_COUNT = ARTICLE_COLUMNS.count(",") + 1
+ARTICLE_JOIN = "articles AS a JOIN article_content AS c ON c.id = a.id"
+
+
+def article_row(row: Row) -> ArticleRow:
+    """An ArticleRow from the first ARTICLE_COLUMN_COUNT values of `row`."""
+    values = list(row[:ARTICLE_COLUMN_COUNT])
+    if values[7] is not None:  # SQLite stores booleans as 0/1
+        values[7] = bool(values[7])
+    return ArticleRow(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRow:
+    id: int
+    domain: str
+    name: str
+    images: tuple[ImageRow, ...]
+    article_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    id: int
+    slug: str
+    name: str
+    article_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedRow:
+    article_id: int
+    position: int
+    title: str
+    excerpt: str | None
+    original_url: str | None
+    web_url: str | None
+    amp_url: str | None
+    cdn_amp_url: str | None
+    published_at: str | None
+    type: str | None
+    quality: int | None
+    provider_name: str | None
+    provider_domain: str | None
+    images: tuple[ImageRow, ...]
+    normalized_url: str | None
+    target_id: int | None

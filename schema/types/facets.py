@@ -1,0 +1,188 @@
+"""Facets of an article list: counts over the whole filtered set, not just the page."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from loaders.query.facets import OWN_FIELDS, Facet, FacetCount
+from loaders.query.filters import ArticleFilter
+from loaders.query.sources import Scope
+from schema.context import Info
+from schema.errors import PublicError
+
+DEFAULT_FACET_SIZE = 10
+DEFAULT_BUCKET_SIZE = 20
+
+
+@strawberry.enum(description="How facet values are sorted.")
+class FacetSort(Enum):
+    COUNT = strawberry.enum_value(
+        "COUNT", description="Most articles first; ties by value, ascending."
+    )
+    VALUE = strawberry.enum_value(
+        "VALUE", description="By value, ascending (months oldest first, buckets lowest first)."
+    )
+
+
+@strawberry.type(description="One value of a facet and how many articles of the list have it.")
+class FacetValue:
+    value: str = strawberry.field(
+        description="What to filter on to narrow the list to these articles (a topic slug, "
+        "a provider domain, a type, `true`/`false`, a month as `YYYY-MM`)."
+    )
+    label: str = strawberry.field(
+        description="What to show: a topic's or provider's name; otherwise the value."
+    )
+    count: int = strawberry.field(description="Articles of the filtered list with this value.")
+
+
+@strawberry.type(description="A bucket of a numeric facet: the articles whose value is in it.")
+class FacetBucket:
+    min: int | None = strawberry.field(
+        description="Lowest value of the bucket (inclusive); null for the unknown bucket."
+    )
+    max: int | None = strawberry.field(
+        description="Highest value of the bucket (inclusive); null for the unknown bucket."
+    )
+    label: str = strawberry.field(description="`40..59`, or `unknown`.")
+    count: int = strawberry.field(description="Articles of the filtered list in this bucket.")
+
+
+FacetSize = Annotated[
+    int,
+    strawberry.argument(description="How many values to return (0 to the maximum page size)."),
+]
+SortArg = Annotated[FacetSort, strawberry.argument(description="How to sort the values.")]
+IgnoreOwn = Annotated[
+    bool,
+    strawberry.argument(
+        description="Count as if the list's filter did not constrain this facet's own fields "
+        "(its top-level `topics`/`allTopics`, `providers`, `types`, `categories`, `published`, "
+        "`publishedAfter`/`publishedBefore`, `heat` or `quality`), so a UI can show the other "
+        "choices of a facet the user has already narrowed. Conditions inside `and`, `or` and "
+        "`not`, and the list's own scope (the topic of `Topic.articles`…), still apply."
+    ),
+]
+BucketSize = Annotated[int, strawberry.argument(description="Width of each bucket (at least 1).")]
+
+
+def _sorted(counts: list[FacetCount], sort: FacetSort) -> list[FacetCount]:
+    if sort is FacetSort.COUNT:
+        return sorted(counts, key=lambda c: (-c.count, _value_key(c.value)))
+    return sorted(counts, key=lambda c: _value_key(c.value))
+
+
+def _value_key(value: str | int | None) -> tuple[int, str | int]:
+    """Values ascending, numbers numerically, the unknown bucket last."""
+    if value is None:
+        return (2, 0)
+    return (0, value) if isinstance(value, int) else (1, value)
+
+
+@strawberry.type(
+    description="How the articles of the whole filtered list (not only this page) spread over "
+    "topics, providers, types, categories, published state, months, heat and quality. Each "
+    "facet costs one SQL statement; ask only for those you show."
+)
+class ArticleFacets:
+    scope: strawberry.Private[Scope]
+    parent: strawberry.Private[int | None]
+    filter: strawberry.Private[ArticleFilter]
+
+    async def _counts(
+        self, info: Info, facet: Facet, ignore_own: bool, bucket_size: int = 1
+    ) -> list[FacetCount]:
+        active = self.filter.without(*OWN_FIELDS[facet]) if ignore_own else self.filter
+        loader = info.context.loaders.facet(self.scope, active, facet, bucket_size)
+        return await loader.load(self.parent)
+
+    async def _values(
+        self, info: Info, facet: Facet, first: int, sort: FacetSort, ignore_own: bool
+    ) -> list[FacetValue]:
+        limit = info.context.limits.max_page_size
+        if not 0 <= first <= limit:
+            raise PublicError(f"`first` must be between 0 and {limit}, got {first}")
+        counts = _sorted(await self._counts(info, facet, ignore_own), sort)[:first]
+        return [FacetValue(value=str(c.value), label=c.label, count=c.count) for c in counts]
+
+    async def _buckets(
+        self, info: Info, facet: Facet, bucket_size: int, sort: FacetSort, ignore_own: bool
+    ) -> list[FacetBucket]:
+        if bucket_size < 1:
+            raise PublicError(f"`bucketSize` must be at least 1, got {bucket_size}")
+        counts = _sorted(await self._counts(info, facet, ignore_own, bucket_size), sort)
+        return [
+            FacetBucket(
+                min=None if not isinstance(c.value, int) else c.value,
+                max=None if not isinstance(c.value, int) else c.value + bucket_size - 1,
+                label=c.label,
+                count=c.count,
+            )
+            for c in counts
+        ]
+
+    @strawberry.field(description="Topics, by slug (label: the topic's name).")
+    async def topics(
+        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
+        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
+    ) -> list[FacetValue]:  # fmt: skip
+        return await self._values(info, Facet.TOPICS, first, sort, ignore_own_filter)
+
+    @strawberry.field(description="Providers, by domain (label: the provider's name).")
+    async def providers(
+        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
+        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
+    ) -> list[FacetValue]:  # fmt: skip
+        return await self._values(info, Facet.PROVIDERS, first, sort, ignore_own_filter)
+
+    @strawberry.field(description="Types (`article`, `video`…); articles without one are left out.")
+    async def types(
+        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
+        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
+    ) -> list[FacetValue]:  # fmt: skip
+        return await self._values(info, Facet.TYPES, first, sort, ignore_own_filter)
+
+    @strawberry.field(description="Categories; articles without one are left out.")
+    async def categories(
+        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
+        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
+    ) -> list[FacetValue]:  # fmt: skip
+        return await self._values(info, Facet.CATEGORIES, first, sort, ignore_own_filter)
+
+    @strawberry.field(description="`true` and `false`; articles that do not say are left out.")
+    async def published(
+        self, info: Info, sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False
+    ) -> list[FacetValue]:
+        return await self._values(info, Facet.PUBLISHED, 2, sort, ignore_own_filter)
+
+    @strawberry.field(
+        description="Publication months in UTC as `YYYY-MM` (sort: VALUE for a histogram)."
+    )
+    async def months(
+        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
+        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
+    ) -> list[FacetValue]:  # fmt: skip
+        return await self._values(info, Facet.MONTHS, first, sort, ignore_own_filter)
+
+    @strawberry.field(
+        description="Heat in buckets of `bucketSize`; missing heat and heat below 0 (how "
+        "publishers write unknown) fall in the `unknown` bucket."
+    )
+    async def heat(
+        self, info: Info, bucket_size: BucketSize = DEFAULT_BUCKET_SIZE,
+        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
+    ) -> list[FacetBucket]:  # fmt: skip
+        return await self._buckets(info, Facet.HEAT, bucket_size, sort, ignore_own_filter)
+
+    @strawberry.field(
+        description="Quality in buckets of `bucketSize`; missing quality falls in the "
+        "`unknown` bucket."
+    )
+    async def quality(
+        self, info: Info, bucket_size: BucketSize = DEFAULT_BUCKET_SIZE,
+        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
+    ) -> list[FacetBucket]:  # fmt: skip
+        return await self._buckets(info, Facet.QUALITY, bucket_size, sort, ignore_own_filter)
