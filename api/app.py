@@ -11,13 +11,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from api.cors import Cors
 from api.endpoint import GraphQLEndpoint
 from api.freshness import CorpusVersion
 from api.graphql import GraphQLWebSocket
 from api.health import healthz, metrics_endpoint, readyz
 from api.logs import configure_logging
 from api.metrics import Metrics
-from api.middleware import ASGIApp, Front, with_cors
+from api.middleware import ASGIApp, Front
 from api.persisted import AllowList, PersistedQueries
 from api.settings import Settings
 from api.state import AppState
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     metrics = Metrics()
     metrics.watch_corpus(state.corpus)
     allow_list = AllowList.load(settings.allow_list) if settings.allow_list else None
+    cors = Cors(settings.cors_origins)
     endpoint = GraphQLEndpoint(
         state,
         CorpusVersion(settings.db, state),
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         cache_bytes=settings.response_cache_mb * 2**20,
         max_age=settings.cache_max_age,
         graphiql=settings.graphiql,
+        cors=cors,
     )
     websocket = GraphQLWebSocket(state, policy, settings.cors_origins)
 
@@ -72,4 +75,4 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     if settings.metrics:
         routes.append(Route("/metrics", metrics_endpoint(metrics)))
     rest = Starlette(routes=routes, lifespan=lifespan)
-    return with_cors(Front(endpoint, rest), settings.cors_origins)
+    return Front(endpoint, rest, cors)

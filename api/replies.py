@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 
-from api.protocol import CONTENT_TYPES, JSON
+from api.protocol import CONTENT_TYPES
 from schema.errors import Code
 
 Headers = list[tuple[bytes, bytes]]
@@ -97,11 +97,6 @@ def errors_reply(
     return Reply(
         status, body, json_headers(media, body, NO_STORE, *extra), outcome, operation, codes
     )
-
-
-def request_error_status(media: str) -> int:
-    """A request that could not run: 400 under the spec's media type, 200 for legacy JSON."""
-    return 200 if media == JSON else 400
 
 
 def outcome_for(codes: tuple[str, ...], default: str) -> str:
