@@ -79,6 +79,7 @@ class Entry:
     etag: bytes
     body: bytes
     media: str
+    operation: str | None = None  # its name, for logs and metrics on a hit
     gzipped: bytes | None = None  # made on the first request that accepts gzip
     headers: dict[tuple[str, bool], list[tuple[bytes, bytes]]] = field(default_factory=dict)
 

@@ -174,7 +174,7 @@ class GraphQLEndpoint:
         metrics.count_request(reply.operation, reply.outcome)
         metrics.observe_latency(seconds)
         if reply.outcome == "rejected":
-            for code in reply.codes:
+            for code in set(reply.codes):  # once per request, however many fields failed
                 metrics.rejections.labels(code).inc()
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(
@@ -251,7 +251,7 @@ class GraphQLEndpoint:
         executed = await self.executor.run(op, query, method, media, rid)
         if not executed.cacheable:
             return self._reply(executed, media)
-        entry = Entry(etag, orjson.dumps(executed.payload), media)
+        entry = Entry(etag, orjson.dumps(executed.payload), media, executed.operation)
         if self.cache.enabled and self.cache.store(version, raw, key, entry):
             self.metrics.cache.labels("stored").inc()
             self.metrics.cache_bytes.set(self.cache.bytes)
@@ -333,7 +333,7 @@ class GraphQLEndpoint:
         if hit:
             if_none_match = headers.get(b"if-none-match")
             if if_none_match and etag_matches(if_none_match, entry.etag):
-                return self._not_modified(entry.etag, operation)
+                return self._not_modified(entry.etag, operation or entry.operation)
             self.metrics.cache.labels("hit").inc()
         before = entry.size
         body, gzipped = entry.encoded(accepts_gzip(headers.get(b"accept-encoding")))
@@ -344,7 +344,8 @@ class GraphQLEndpoint:
             template = self._success_headers(entry, method, body, gzipped)
             entry.headers[(method, gzipped)] = template
         cache_header = (b"x-cache", b"HIT" if hit else b"MISS")
-        return Reply(200, body, [*template, cache_header], "cache_hit" if hit else "ok", operation)
+        outcome = "cache_hit" if hit else "ok"
+        return Reply(200, body, [*template, cache_header], outcome, operation or entry.operation)
 
     def _success_headers(self, entry: Entry, method: str, body: bytes, gzipped: bool) -> Headers:
         if method == "GET":

@@ -54,6 +54,7 @@ PREPARED_CACHE_MAX_QUERY = 16_384
 RULES = (*specified_rules, MaybeNullValidationRule, OneOfInputValidationRule)
 NO_INTROSPECTION_RULES = (*RULES, NoSchemaIntrospectionCustomRule)
 INTROSPECTION_REFUSED = "GraphQL introspection has been disabled"
+VALIDATION_ABORTED = "Validation aborted."
 
 log = logging.getLogger("newsgraph.errors")
 
@@ -97,6 +98,8 @@ def _parse(query: str, limits: Limits) -> DocumentNode | GraphQLError:
                 Code.TOO_MANY_TOKENS,
                 maxTokens=limits.max_tokens,
             )
+        if "nested too deeply" in error.message:  # graphql-core's own nesting guard
+            return _too_deep(limits)
         error.extensions = {"code": Code.PARSE_FAILED}
         return error
     except RecursionError:
@@ -114,6 +117,11 @@ def _too_deep(limits: Limits) -> GraphQLError:
 def _validation_errors(document: DocumentNode, policy: Policy) -> tuple[GraphQLError, ...]:
     rules = RULES if policy.introspection else NO_INTROSPECTION_RULES
     errors = validate(schema._schema, document, rules, hide_suggestions=not policy.suggestions)
+    if errors and errors[-1].message == VALIDATION_ABORTED:  # graphql-core ran out of stack
+        errors[-1] = GraphQLError(
+            "the document is too repetitive to validate (hundreds of fields in one "
+            "selection): remove duplicated fields, which are merged anyway"
+        )
     for error in errors:
         refused = error.message.startswith(INTROSPECTION_REFUSED)
         code = Code.INTROSPECTION_DISABLED if refused else Code.VALIDATION_FAILED

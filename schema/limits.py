@@ -42,7 +42,7 @@ class Limits:
     max_depth: int = 12
     max_aliases: int = 50
     max_cost: int = 50_000
-    max_tokens: int = 2_000
+    max_tokens: int = 1_000  # GraphQL Armor's default; GraphiQL's introspection is ~170
     max_directives: int = 50
     max_operations: int = 10  # per batched HTTP request
     max_body_bytes: int = 100_000
