@@ -160,7 +160,8 @@ class GraphQLEndpoint:
             masked = error_json(Code.INTERNAL_SERVER_ERROR, "Unexpected error.")
             reply = errors_reply(500, negotiate_or_json(headers), [masked], "internal")
         reply.headers.append((b"x-request-id", request_id))
-        reply.headers.extend(self.cors.headers(headers.get(b"origin")))
+        if reply.outcome != "preflight":  # a preflight reply has its CORS headers
+            reply.headers.extend(self.cors.headers(headers.get(b"origin")))
         await send(
             {"type": "http.response.start", "status": reply.status, "headers": reply.headers}
         )
