@@ -12,12 +12,13 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from api import settings
 from api.seeds import seeds_dir
-from api.settings import ENV_PREFIX, Settings
+from api.settings import ENV_PREFIX, OPTIONS, Settings
 from loaders import db
 from loaders.ingest import IngestError, IngestReport, ingest
 
@@ -51,36 +52,52 @@ class Progress:
             self.stream.write("\n")
 
 
+def _argparse_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A settings parser as an argparse type: its message becomes the usage error."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
 def positive_int(text: str) -> int:
-    """argparse type; also applied to defaults taken from the environment."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    """argparse type for options that are not settings."""
+    return int(_argparse_type(settings.positive_int)(text))
 
 
-def _env_option(
-    parser: argparse.ArgumentParser, flag: str, env: str, default: object, help: str, **kwargs: Any
-) -> None:
-    """An option whose default comes from NEWSGRAPH_<env>, documented as such in --help.
+def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """Every settings option of `command`, its default taken from NEWSGRAPH_<env>.
 
-    The environment value is passed as a string default, so argparse applies `type`
-    to it and a bad value is a usage error like a bad flag.
+    The environment value is passed as a string default, so argparse applies the
+    option's parser to it and a bad value is a usage error like a bad flag.
     """
-    shown = "" if default is None else f" (default {default})"
-    parser.add_argument(
-        flag,
-        default=os.environ.get(ENV_PREFIX + env) or default,
-        help=f"{help}{shown} [{ENV_PREFIX}{env}]",
-        **kwargs,
-    )
+    defaults = Settings()
+    for option in OPTIONS:
+        if command not in option.commands:
+            continue
+        default = option.show(getattr(defaults, option.name))
+        shown = f" (default {default})" if default else ""
+        help_text = f"{option.help}{shown} [{ENV_PREFIX}{option.env}]"
+        env_value = os.environ.get(ENV_PREFIX + option.env) or None
+        if option.name == "content":  # several paths on the command line
+            parser.add_argument(option.flag, default=env_value, help=help_text, nargs="+",
+                                metavar="PATH")  # fmt: skip
+            continue
+        parser.add_argument(
+            option.flag,
+            dest=option.name,
+            default=env_value if env_value is not None else getattr(defaults, option.name),
+            type=_argparse_type(option.parse),
+            help=help_text,
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    defaults = Settings()
     parser = argparse.ArgumentParser(
         prog="newsgraph",
         description="A GraphQL content API over folders of markdown articles.",
@@ -106,21 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         "over websockets) at /graphql and a health check at /healthz. Without --content, "
         "an empty or missing database is first filled with the embedded seeds/ corpus.",
     )
-    for command in (ingest_cmd, serve):
-        _env_option(command, "--db", "DB", defaults.db, "SQLite database file", type=Path)
-        _env_option(command, "--max-file-bytes", "MAX_FILE_BYTES", defaults.max_file_bytes,
-                    "reject files larger than this", type=positive_int)  # fmt: skip
-    _env_option(serve, "--content", "CONTENT", None,
-                f"files or folders to ingest before serving (in the variable: separated by "
-                f"'{os.pathsep}')", nargs="+", metavar="PATH")  # fmt: skip
-    _env_option(serve, "--host", "HOST", defaults.host, "interface to bind")
-    _env_option(serve, "--port", "PORT", defaults.port, "TCP port", type=positive_int)
-    _env_option(serve, "--workers", "WORKERS", defaults.workers, "server processes",
-                type=positive_int)  # fmt: skip
-    _env_option(serve, "--read-connections", "READ_CONNECTIONS", defaults.read_connections,
-                "SQLite read connections per process", type=positive_int)  # fmt: skip
-    _env_option(serve, "--log-level", "LOG_LEVEL", defaults.log_level, "log level",
-                choices=["critical", "error", "warning", "info", "debug"])  # fmt: skip
+    _add_options(ingest_cmd, "ingest")
+    _add_options(serve, "serve")
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
 
@@ -183,19 +187,26 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
 
+def serve_settings(args: argparse.Namespace) -> Settings:
+    values = {o.name: getattr(args, o.name) for o in OPTIONS if "serve" in o.commands}
+    values["db"] = args.db.resolve()
+    values["content"] = tuple(_content_paths(args.content))
+    return Settings(**values)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # imported here: `ingest` should not pay for the server's imports
 
-    settings = Settings(
-        db=args.db.resolve(),
-        content=tuple(_content_paths(args.content)),
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        max_file_bytes=args.max_file_bytes,
-        read_connections=args.read_connections,
-        log_level=args.log_level,
-    )
+    from api.metrics import prepare_multiprocess
+    from api.persisted import AllowList, AllowListError
+
+    settings = serve_settings(args)
+    if settings.allow_list is not None:
+        try:  # checked here so a bad file is a usage error, not N crashing workers
+            AllowList.load(settings.allow_list)
+        except AllowListError as exc:
+            print(f"newsgraph: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     # Ingest once, here, before any worker starts: workers only read.
     paths: Sequence[Path] = settings.content
     if not paths and asyncio.run(_article_count(settings.db)) == 0:
@@ -205,6 +216,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         report = run_ingest(settings.db, paths, settings.max_file_bytes, sys.stderr)
         print_report(report, False, sys.stderr)
     os.environ.update(settings.to_env())
+    if settings.workers > 1 and settings.metrics:
+        prepare_multiprocess()  # before the workers start: they inherit the variable
     print(
         f"newsgraph: serving {settings.db} at http://{settings.host}:{settings.port}/graphql",
         file=sys.stderr,
@@ -216,6 +229,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         workers=settings.workers if settings.workers > 1 else None,
         log_level=settings.log_level,
+        access_log=False,  # newsgraph writes its own, structured (api/logs.py)
+        server_header=False,
     )
     return EXIT_OK
 

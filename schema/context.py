@@ -21,6 +21,11 @@ class Context:
     response: Any = None
     watcher: CorpusWatcher | None = None  # set by the server; subscriptions need it
     limits: Limits = DEFAULT_LIMITS
+    # Set by the server: how documents are checked (schema/build.py) and logged.
+    request_id: str | None = None  # in the server log next to any unexpected error
+    introspection: bool = True  # False: `__schema` and `__type` are refused
+    suggestions: bool = True  # False: no "Did you mean …?" in error messages
+    prepared: Any = None  # a schema.build.Prepared the server already checked
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

@@ -5,6 +5,8 @@ topics { articles(first: 100) ... } } }`, which asks for millions of objects. Be
 execution we estimate how many fields the operation resolves: every field counts
 once per object it is resolved on; a connection multiplies its `edges`/`nodes` by
 `first`; other lists (topics, images, related) count as LIST_ESTIMATE items.
+Introspection is not counted here: validation's MaxIntrospectionDepthRule stops the
+nesting (`fields { type { fields … } } }`) that could make it explode.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -30,11 +31,10 @@ from graphql import (
     get_named_type,
     value_from_ast,
 )
-from strawberry.extensions import SchemaExtension
 
-from schema.limits import DEFAULT_LIMITS, DEFAULT_PAGE_SIZE
+from schema.errors import Code, request_error
+from schema.limits import DEFAULT_PAGE_SIZE, Limits
 
-MAX_COST = DEFAULT_LIMITS.max_cost
 LIST_ESTIMATE = 10
 CONNECTION_LISTS = frozenset({"edges", "nodes"})
 
@@ -138,29 +138,19 @@ def request_cost(
         return 0  # malformed variables: execution reports them precisely
 
 
-class QueryCostLimiter(SchemaExtension):
-    """Refuse operations whose estimated cost is over `max_cost`, before executing them."""
-
-    def __init__(self, max_cost: int = MAX_COST) -> None:
-        super().__init__()
-        self.max_cost = max_cost
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.graphql_document is not None and context.result is None:
-            cost = request_cost(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-            )
-            if cost > self.max_cost:
-                message = (
-                    f"query cost {cost} exceeds the budget of {self.max_cost}: ask for smaller "
-                    "pages (`first`) on nested connections, or split the query"
-                )
-                code = {"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": self.max_cost}
-                context.result = ExecutionResult(
-                    data=None, errors=[GraphQLError(message, extensions=code)]
-                )
-        yield
+def check_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    limits: Limits,
+) -> GraphQLError | None:
+    """A client error when the operation's estimated cost is over the budget."""
+    cost = request_cost(schema, document, operation_name, variables)
+    if cost <= limits.max_cost:
+        return None
+    return request_error(
+        f"query cost {cost} exceeds the budget of {limits.max_cost}: ask for smaller "
+        "pages (`first`) on nested connections, or split the query",
+        Code.QUERY_TOO_COSTLY, cost=cost, maxCost=limits.max_cost,
+    )  # fmt: skip

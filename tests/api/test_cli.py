@@ -65,9 +65,11 @@ def test_serve_help_documents_every_environment_variable(
     with pytest.raises(SystemExit):
         main(["serve", "--help"])
     text = capsys.readouterr().out
-    for name in ("DB", "CONTENT", "HOST", "PORT", "WORKERS", "READ_CONNECTIONS", "LOG_LEVEL",
-                 "MAX_FILE_BYTES"):  # fmt: skip
-        assert f"NEWSGRAPH_{name}" in text
+    from api.settings import OPTIONS
+
+    assert len(OPTIONS) > 25
+    for option in OPTIONS:
+        assert f"NEWSGRAPH_{option.env}" in text and option.flag in text
 
 
 def test_bad_environment_values_are_usage_errors(
@@ -78,3 +80,35 @@ def test_bad_environment_values_are_usage_errors(
         main(["serve"])
     assert exit_info.value.code == 2
     assert "--port: expected a whole number, got 'eighty'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("INTROSPECTION", "maybe", "--introspection: expected on or off, got 'maybe'"),
+        ("MODE", "staging", "--mode: expected one of production, development"),
+        ("MAX_DEPTH", "0", "--max-depth: must be at least 1, got 0"),
+    ],
+)
+def test_new_settings_reject_bad_values(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    name: str, value: str, message: str,
+) -> None:  # fmt: skip
+    monkeypatch.setenv(f"NEWSGRAPH_{name}", value)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve"])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_settings_round_trip_through_the_environment() -> None:
+    from pathlib import Path
+
+    from api.settings import Settings
+
+    settings = Settings(
+        db=Path("/x.db"), introspection=False, cors_origins=("https://a", "https://b"),
+        allow_list=Path("/m.json"), max_cost=7, poll_seconds=0.25, mode="development",
+    )  # fmt: skip
+    assert Settings.from_env(settings.to_env()) == settings
+    assert settings.limits.max_cost == 7 and not settings.production
