@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS articles (
 -- Orders: each index serves its order in both directions, ties broken by id.
 CREATE INDEX IF NOT EXISTS articles_newest ON articles(published_ts, id);
 CREATE INDEX IF NOT EXISTS articles_by_provider ON articles(provider_id, published_ts, id);
+CREATE INDEX IF NOT EXISTS articles_by_provider_trending ON articles(provider_id, trending, id);
 CREATE INDEX IF NOT EXISTS articles_trending ON articles(trending, id);
 CREATE INDEX IF NOT EXISTS articles_by_heat ON articles(ifnull(heat, -2147483649), id);
 CREATE INDEX IF NOT EXISTS articles_by_quality ON articles(ifnull(quality, -2147483649), id);
@@ -90,6 +91,7 @@ CREATE INDEX IF NOT EXISTS articles_by_root ON articles(root_id);
 CREATE INDEX IF NOT EXISTS articles_by_type ON articles(type);
 CREATE INDEX IF NOT EXISTS articles_by_category ON articles(category);
 CREATE INDEX IF NOT EXISTS articles_by_month ON articles(published_month);
+CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published);
 
 -- What an article shows (and what search reads): fetched by id for a page's rows only.
 CREATE TABLE IF NOT EXISTS article_content (
@@ -115,11 +117,16 @@ CREATE TABLE IF NOT EXISTS article_topics (
     position   INTEGER NOT NULL,
     topic_id   INTEGER NOT NULL REFERENCES topics(id),
     name       TEXT NOT NULL,                -- as written in this article
-    published_ts INTEGER NOT NULL,           -- copy of the article's, so topic pages walk an index
+    -- Copies of the article's order keys, so a topic's newest and trending pages are
+    -- index ranges instead of sorting every article of the topic.
+    published_ts INTEGER NOT NULL,
+    trending     REAL NOT NULL,
     PRIMARY KEY (article_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS article_topics_by_topic
     ON article_topics(topic_id, published_ts, article_id);
+CREATE INDEX IF NOT EXISTS article_topics_trending
+    ON article_topics(topic_id, trending, article_id);
 
 CREATE TABLE IF NOT EXISTS images (
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,

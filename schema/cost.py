@@ -4,7 +4,8 @@ Depth and alias limits do not stop `topics(first: 100) { articles(first: 100) {
 topics { articles(first: 100) ... } } }`, which asks for millions of objects. Before
 execution we estimate how many fields the operation resolves: every field counts
 once per object it is resolved on; a connection multiplies its `edges`/`nodes` by
-`first`; other lists (topics, images, related) count as LIST_ESTIMATE items.
+`first` (or `last`); lists with their own `first` (facet values) by it; other lists
+(topics, images, related) count as LIST_ESTIMATE items.
 Introspection is not counted here: validation's MaxIntrospectionDepthRule stops the
 nesting (`fields { type { fields … } } }`) that could make it explode.
 """
@@ -67,6 +68,15 @@ class _Estimator:
                 return value_from_ast(argument.value, arg_type, self.variables)
         return None
 
+    def _page_size(self, node: FieldNode, args: dict[str, Any]) -> int | None:
+        """`last` when given, else `first` (its default when null); None without either."""
+        for name in ("last", "first"):
+            if name in args:
+                value = self._argument(node, name, args[name].type)
+                if value is not None:
+                    return max(int(value), 0)
+        return DEFAULT_PAGE_SIZE if "first" in args else None
+
     def cost(self, parent: GraphQLNamedType, selection_set: SelectionSetNode,
              multiplicity: int, page: int | None) -> int:  # fmt: skip
         """Fields resolved under `selection_set` on `multiplicity` objects of `parent`."""
@@ -81,19 +91,19 @@ class _Estimator:
                 field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
             )
             count = multiplicity
+            size = self._page_size(node, field.args)
             if isinstance(field_type, GraphQLList):
                 if node.name.value in CONNECTION_LISTS and page is not None:
                     count *= page
                 elif "ids" in field.args:
                     ids = self._argument(node, "ids", field.args["ids"].type) or []
                     count *= max(len(ids), 1)
+                elif size is not None:  # a list with its own size, e.g. a facet's values
+                    count *= size
                 else:
                     count *= LIST_ESTIMATE
             total += count
-            child_page = None
-            if "first" in field.args:
-                first = self._argument(node, "first", field.args["first"].type)
-                child_page = DEFAULT_PAGE_SIZE if first is None else max(int(first), 0)
+            child_page = size
             if node.selection_set is not None:
                 named = get_named_type(field.type)
                 if not isinstance(named, GraphQLObjectType):

@@ -12,11 +12,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from loaders.db import chunked
 from loaders.query.filters import ArticleFilter, Condition, compile_filter
+from loaders.query.ordering import MISSING
 from loaders.query.sources import Scope, many_parents
 from loaders.reader import Reader
+from loaders.rows import Row
 
 MAX_PARENTS = 1000
 
@@ -55,74 +58,93 @@ class FacetCount:
     count: int
 
 
-# Per facet: the value expression, its display name (NULL: the value is its own
-# label), the join that reaches it, and the rows left out.
-_TERMS: dict[Facet, tuple[str, str, str, str]] = {
-    Facet.TOPICS: (
-        "t.slug", "t.name",
-        "JOIN article_topics AS ft ON ft.article_id = a.id JOIN topics AS t ON t.id = ft.topic_id",
-        "",
-    ),
-    Facet.PROVIDERS: (
-        "p.domain", "p.name", "JOIN providers AS p ON p.id = a.provider_id", "",
-    ),
-    Facet.TYPES: ("a.type", "NULL", "", "a.type IS NOT NULL"),
-    Facet.CATEGORIES: ("a.category", "NULL", "", "a.category IS NOT NULL"),
-    Facet.PUBLISHED: ("a.published", "NULL", "", "a.published IS NOT NULL"),
-    Facet.MONTHS: ("a.published_month", "NULL", "", ""),
-}  # fmt: skip
-
-# `?` is the bucket width. Floor division (SQLite's `/` truncates toward zero). Heat
-# below zero is how publishers write "unknown", so it joins the unknown bucket.
-_BUCKETS: dict[Facet, str] = {
-    Facet.HEAT: "CASE WHEN a.heat >= 0 THEN a.heat / ? END",
-    Facet.QUALITY: "(a.quality / ?) - (a.quality % ? < 0)",
+# Per facet: the expression grouped on, the join that reaches it, and the rows left
+# out. Every facet groups on a raw column (or an order index's expression), so SQLite
+# reads the groups in index order; labels, months and buckets are made in Python from
+# the few hundred groups. Topics and providers group on their ids and are named
+# afterwards (NAMES), so names are looked up only for the groups found.
+_GROUPS: dict[Facet, tuple[str, str, str]] = {
+    Facet.TOPICS: ("ft.topic_id", "JOIN article_topics AS ft ON ft.article_id = a.id", ""),
+    Facet.PROVIDERS: ("a.provider_id", "", "a.provider_id IS NOT NULL"),
+    Facet.TYPES: ("a.type", "", "a.type IS NOT NULL"),
+    Facet.CATEGORIES: ("a.category", "", "a.category IS NOT NULL"),
+    Facet.PUBLISHED: ("a.published", "", "a.published IS NOT NULL"),
+    Facet.MONTHS: ("a.published_month", "", ""),
+    Facet.HEAT: (f"ifnull(a.heat, {MISSING})", "", ""),
+    Facet.QUALITY: (f"ifnull(a.quality, {MISSING})", "", ""),
 }
-
-
-def _label(facet: Facet, value: object) -> str:
-    if facet is Facet.MONTHS and isinstance(value, int):
-        return f"{value // 100:04d}-{value % 100:02d}"
-    if facet is Facet.PUBLISHED:
-        return "true" if value else "false"
-    return str(value)
+NAMES = {Facet.TOPICS: ("topics", "slug"), Facet.PROVIDERS: ("providers", "domain")}
+BUCKETED = (Facet.HEAT, Facet.QUALITY)
 
 
 async def facet_counts(
     db: Reader, scope: Scope, filter: ArticleFilter, facet: Facet,
     parents: Sequence[int | None], bucket_size: int = 1,
 ) -> dict[int | None, list[FacetCount]]:  # fmt: skip
-    """Every value of `facet` with its count, per parent, over the filtered lists."""
-    result: dict[int | None, list[FacetCount]] = defaultdict(list)
-    condition = compile_filter(filter)
-    keys = [None] if scope is Scope.ALL else [p for p in parents if p is not None]
-    for part in chunked(keys, MAX_PARENTS):
-        source = many_parents(scope, part)
-        where = [source.where, condition]
-        if facet in _BUCKETS:
-            expr = _BUCKETS[facet]
-            select, join, params = f"{expr}, NULL", "", [bucket_size] * expr.count("?")
-        else:
-            value, label, join, exclude = _TERMS[facet]
-            select, params = f"{value}, max({label})", []
-            if exclude:
-                where.append(Condition(exclude, []))
-        used = [w for w in where if w.sql != "1"]
-        sql = (
-            f"SELECT {source.parent}, {select}, count(*) FROM {source.tables.sql} {join} "
-            f"WHERE {' AND '.join(f'({w.sql})' for w in used) or '1'} GROUP BY 1, 2"
-        )
-        params += [*source.tables.params, *(v for w in used for v in w.params)]
-        for parent, value, label, count in await db.fetch(sql, params):
-            result[parent].append(_count(facet, value, label, count, bucket_size))
+    """Every value of `facet` with its count, per parent, over the filtered lists.
+
+    Heat and quality come in buckets of `bucket_size` (`value` is the lower bound).
+    """
+    if scope is Scope.ALL and filter.is_empty() and facet in NAMES:
+        table, key = NAMES[facet]
+        rows = await db.fetch(f"SELECT NULL, {key}, name, article_count FROM {table}")
+        counted: dict[int | None, list[Row]] = {None: [r for r in rows if r[3] > 0]}
+    else:
+        counted = defaultdict(list)
+        keys = [None] if scope is Scope.ALL else [p for p in parents if p is not None]
+        for part in chunked(keys, MAX_PARENTS):
+            sql, params = _statement(scope, part, filter, facet)
+            for row in await db.fetch(sql, params):
+                counted[row[0]].append(row)
+    result = {key: _values(facet, rows, bucket_size) for key, rows in counted.items()}
     return {p: result.get(None if scope is Scope.ALL else p, []) for p in parents}
 
 
-def _count(facet: Facet, value: object, label: object, count: int, bucket_size: int) -> FacetCount:
-    if facet in _BUCKETS:
-        if value is None:
-            return FacetCount(None, "unknown", count)
-        low = int(value) * bucket_size  # type: ignore[call-overload]
-        return FacetCount(low, f"{low}..{low + bucket_size - 1}", count)
-    shown = _label(facet, value)
-    return FacetCount(shown, shown if label is None else str(label), count)
+def _statement(
+    scope: Scope, parents: Sequence[int | None], filter: ArticleFilter, facet: Facet
+) -> tuple[str, list[Any]]:
+    source = many_parents(scope, parents)
+    value, join, exclude = _GROUPS[facet]
+    where = [source.where, compile_filter(filter)]
+    if exclude:
+        where.append(Condition(exclude, []))
+    used = [w for w in where if w.sql != "1"]
+    condition = " AND ".join(f"({w.sql})" for w in used) or "1"
+    params = [*source.tables.params, *(v for w in used for v in w.params)]
+    # The whole corpus has one parent: grouping on the value alone lets SQLite read the
+    # groups in index order instead of sorting them.
+    grouping = "v" if scope is Scope.ALL else "parent, v"
+    counted = (
+        f"SELECT {source.parent} AS parent, {value} AS v, count(*) AS n "
+        f"FROM {source.tables.sql} {join} WHERE {condition} GROUP BY {grouping}"
+    )
+    if facet in NAMES:
+        table, key = NAMES[facet]
+        sql = (
+            f"SELECT x.parent, e.{key}, e.name, x.n FROM ({counted}) AS x "
+            f"JOIN {table} AS e ON e.id = x.v"
+        )
+        return sql, params
+    return f"SELECT parent, v, NULL, n FROM ({counted})", params
+
+
+def _values(facet: Facet, rows: list[Row], bucket_size: int) -> list[FacetCount]:
+    """(parent, value, name, count) rows → facet values; buckets merge their rows."""
+    if facet not in BUCKETED:
+        return [FacetCount(_shown(facet, r[1]), _shown(facet, r[2] or r[1]), r[3]) for r in rows]
+    buckets: dict[int | None, int] = defaultdict(int)
+    for _, value, _, count in rows:
+        unknown = value == MISSING or (facet is Facet.HEAT and value < 0)
+        buckets[None if unknown else value // bucket_size * bucket_size] += count
+    return [
+        FacetCount(low, "unknown" if low is None else f"{low}..{low + bucket_size - 1}", count)
+        for low, count in buckets.items()
+    ]
+
+
+def _shown(facet: Facet, value: object) -> str:
+    if facet is Facet.MONTHS and isinstance(value, int):
+        return f"{value // 100:04d}-{value % 100:02d}"
+    if facet is Facet.PUBLISHED:
+        return "true" if value else "false"
+    return str(value)

@@ -117,6 +117,8 @@ async def article_counts(
     counts: dict[int | None, int] = dict.fromkeys(parents, 0)
     if filter.is_empty() and scope is not Scope.RELATED_BY:
         return await _stored_counts(db, scope, parents)
+    if scope is Scope.ALL and (stored := _stored_lookup(filter)):
+        return dict.fromkeys(parents, await _scalar(db, *stored))
     condition = compile_filter(filter)
     if scope is Scope.ALL:
         source = many_parents(scope, [None])
@@ -137,6 +139,16 @@ async def article_counts(
         )
         counts.update({r[0]: r[1] for r in rows})
     return counts
+
+
+def _stored_lookup(filter: ArticleFilter) -> tuple[str, list[Any]] | None:
+    """The stored count of a filter that is exactly one topic or one provider."""
+    if filter == ArticleFilter(topics=filter.topics) and len(filter.topics) == 1:
+        return "SELECT ifnull(max(article_count), 0) FROM topics WHERE slug = ?", [*filter.topics]
+    if filter == ArticleFilter(providers=filter.providers) and len(filter.providers) == 1:
+        sql = "SELECT ifnull(max(article_count), 0) FROM providers WHERE domain = ?"
+        return sql, [*filter.providers]
+    return None
 
 
 async def _stored_counts(

@@ -2,10 +2,10 @@
 articles that cite one article. A source is a FROM clause and the condition that
 selects one parent's articles (or many parents' at once, for counts and facets).
 
-A topic page ordered by publication time walks article_topics' index on
-(topic_id, published_ts, article_id) instead of the articles table, so it reads
-only the topic's newest rows. A top-level filter on exactly one topic gets the same
-plan.
+A topic page ordered by publication time (or trending) walks article_topics'
+index on (topic_id, published_ts, article_id) (or trending) instead of the articles
+table, so it reads only the topic's first rows. A top-level filter on exactly one
+topic gets the same plan.
 """
 
 from __future__ import annotations
@@ -39,25 +39,32 @@ class Source:
     overrides: Overrides = field(default_factory=dict)  # order columns read elsewhere
 
 
-# article_topics carries a copy of published_ts so a topic's newest articles are an
-# index range; these expressions replace `a.published_ts` and `a.id` in such plans.
-TOPIC_INDEX: Overrides = {OrderField.PUBLISHED_AT: "s.published_ts", None: "s.article_id"}
+# article_topics carries copies of published_ts and trending, so a topic's newest or
+# trending articles are an index range; these expressions replace the articles
+# table's columns in such plans.
+TOPIC_INDEX: Overrides = {
+    OrderField.PUBLISHED_AT: "s.published_ts",
+    OrderField.TRENDING: "s.trending",
+    None: "s.article_id",
+}
 TOPIC_TABLES = "article_topics AS s JOIN articles AS a ON a.id = s.article_id"
 ARTICLES = "articles AS a"
 
 
-def _newest_only(ordering: Ordering) -> bool:
-    return [k.field for k in ordering.keys] == [OrderField.PUBLISHED_AT]
+def _topic_indexed(ordering: Ordering) -> bool:
+    """Whether a topic's index on article_topics serves this order."""
+    fields = [k.field for k in ordering.keys]
+    return fields in ([OrderField.PUBLISHED_AT], [OrderField.TRENDING])
 
 
 def one_parent(
     scope: Scope, parent: int | None, filter: ArticleFilter, ordering: Ordering
 ) -> tuple[Source, ArticleFilter]:
     """The source of one parent's list, and what is left of `filter` to apply on it."""
-    if scope is Scope.TOPIC and _newest_only(ordering):
+    if scope is Scope.TOPIC and _topic_indexed(ordering):
         where = Condition("s.topic_id = ?", [parent])
         return Source(Condition(TOPIC_TABLES, []), where, overrides=TOPIC_INDEX), filter
-    if scope is Scope.ALL and len(filter.topics) == 1 and _newest_only(ordering):
+    if scope is Scope.ALL and len(filter.topics) == 1 and _topic_indexed(ordering):
         where = Condition("s.topic_id = (SELECT id FROM topics WHERE slug = ?)", [filter.topics[0]])
         source = Source(Condition(TOPIC_TABLES, []), where, overrides=TOPIC_INDEX)
         return source, filter.without("topics")
