@@ -163,26 +163,41 @@ def print_report(report: IngestReport, as_json: bool, out: TextIO) -> None:
 
 
 def run_ingest(
-    db_path: Path, paths: Sequence[str | Path], max_bytes: int, stream: TextIO
+    db_path: Path,
+    paths: Sequence[str | Path],
+    max_bytes: int,
+    half_life_hours: float,
+    stream: TextIO,
 ) -> IngestReport:
     progress = Progress(stream)
     try:
-        return asyncio.run(ingest(db_path, paths, max_bytes=max_bytes, on_progress=progress))
+        return asyncio.run(
+            ingest(
+                db_path,
+                paths,
+                max_bytes=max_bytes,
+                on_progress=progress,
+                trending_half_life_hours=half_life_hours,
+            )
+        )
     finally:
         progress.close()
 
 
-async def _article_count(db_path: Path) -> int:
-    conn = await db.connect(db_path)
+def _stored_state(db_path: Path) -> tuple[int, bool]:
+    """(articles, whether an upgrade emptied the database) of a writable database."""
+    conn = db.connect_sync(db_path)
     try:
-        rows = list(await conn.execute_fetchall("SELECT count(*) FROM articles"))
-        return int(rows[0][0])
+        count = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+        return count, db.emptied_by_upgrade(conn)
     finally:
-        await conn.close()
+        conn.close()
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    report = run_ingest(args.db, args.paths, args.max_file_bytes, sys.stderr)
+    report = run_ingest(
+        args.db, args.paths, args.max_file_bytes, args.trending_half_life_hours, sys.stderr
+    )
     print_report(report, args.json, sys.stdout)
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
@@ -209,11 +224,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     # Ingest once, here, before any worker starts: workers only read.
     paths: Sequence[Path] = settings.content
-    if not paths and asyncio.run(_article_count(settings.db)) == 0:
-        paths = (seeds_dir(),)
-        print(f"newsgraph: empty database; ingesting the seeds from {paths[0]}", file=sys.stderr)
+    if not paths:
+        articles, emptied = _stored_state(settings.db)
+        if emptied:
+            print(
+                f"newsgraph: {settings.db} was made by an older newsgraph and had to be "
+                "emptied to upgrade it; pass --content with the folders it served",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        if articles == 0:
+            paths = (seeds_dir(),)
+            print(f"newsgraph: empty database; ingesting the seeds from {paths[0]}",
+                  file=sys.stderr)  # fmt: skip
     if paths:
-        report = run_ingest(settings.db, paths, settings.max_file_bytes, sys.stderr)
+        report = run_ingest(
+            settings.db, paths, settings.max_file_bytes, settings.trending_half_life_hours,
+            sys.stderr,
+        )  # fmt: skip
         print_report(report, False, sys.stderr)
     os.environ.update(settings.to_env())
     if settings.workers > 1 and settings.metrics:

@@ -16,6 +16,7 @@ from typing import Any
 
 from loaders.parse import DEFAULT_MAX_BYTES
 from loaders.reader import DEFAULT_POOL_SIZE
+from loaders.trending import DEFAULT_HALF_LIFE_HOURS
 from loaders.watch import DEFAULT_POLL_SECONDS
 from schema.limits import DEFAULT_LIMITS, Limits
 
@@ -114,6 +115,7 @@ class Settings:
     port: int = 8000
     workers: int = 1
     max_file_bytes: int = DEFAULT_MAX_BYTES
+    trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS
     read_connections: int = DEFAULT_POOL_SIZE
     log_level: str = "info"
     access_log: bool = True
@@ -173,6 +175,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("db", "--db", "DB", Path, "SQLite database file", BOTH),
     Option("max_file_bytes", "--max-file-bytes", "MAX_FILE_BYTES", positive_int,
            "reject files larger than this", BOTH),
+    Option("trending_half_life_hours", "--trending-half-life", "TRENDING_HALF_LIFE_HOURS",
+           positive_float, "hours for a TRENDING score to halve; a new value re-ranks the "
+           "corpus at the next ingest", BOTH),
     Option("content", "--content", "CONTENT", paths,
            f"files or folders to ingest before serving (in the variable: separated by "
            f"'{os.pathsep}')"),

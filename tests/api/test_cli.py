@@ -112,3 +112,26 @@ def test_settings_round_trip_through_the_environment() -> None:
     )  # fmt: skip
     assert Settings.from_env(settings.to_env()) == settings
     assert settings.limits.max_cost == 7 and not settings.production
+
+
+def test_serve_refuses_a_database_an_upgrade_emptied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.loaders.test_storage import _old_database
+
+    path = tmp_path / "old.db"
+    _old_database(path)
+    # Quietly serving nothing (or the seeds) would hide that the content is gone.
+    assert main(["serve", "--db", str(path)]) == 2
+    assert "pass --content" in capsys.readouterr().err
+
+
+def test_ingest_takes_the_trending_half_life(tmp_path: Path) -> None:
+    path = tmp_path / "n.db"
+    assert main(["ingest", str(VALID), "--db", str(path), "--trending-half-life", "12"]) == 0
+    conn = sqlite3.connect(path)
+    stored = conn.execute("SELECT value FROM meta WHERE key = 'trending_half_life_hours'")
+    assert float(stored.fetchone()[0]) == 12.0
+    conn.close()
+    with pytest.raises(SystemExit):
+        main(["ingest", str(VALID), "--db", str(path), "--trending-half-life", "0"])

@@ -1,0 +1,63 @@
+"""Opening databases: schema upgrades rebuild, read-only servers refuse old files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from loaders import db
+from loaders.ingest import ingest
+from tests.conftest import VALID
+
+
+def _old_database(path: Path) -> None:
+    """A newsgraph database as schema version 1 left it (the parts that matter here)."""
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        f"PRAGMA application_id = {db.APPLICATION_ID}; PRAGMA user_version = 1;"
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('corpus_version', '5');"
+        "CREATE TABLE articles (id INTEGER PRIMARY KEY, path TEXT, body TEXT);"
+        "INSERT INTO articles VALUES (1, 'a.md', 'old');"
+        "CREATE VIRTUAL TABLE old_search USING fts5(body);"
+    )
+    conn.commit()
+    conn.close()
+
+
+def test_an_older_schema_is_rebuilt_empty_and_marked(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _old_database(path)
+    conn = db.connect_sync(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "old_search" not in tables and "article_content" in tables
+        # Served content changed (to nothing), so the version moves on.
+        version = conn.execute("SELECT value FROM meta WHERE key = 'corpus_version'").fetchone()
+        assert version[0] == "6"
+        assert db.emptied_by_upgrade(conn)
+    finally:
+        conn.close()
+
+
+def test_a_server_refuses_an_older_schema_instead_of_misreading_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _old_database(path)
+    with pytest.raises(db.DatabaseError, match=r"older than this newsgraph.*newsgraph ingest"):
+        db.connect_sync(path, read_only=True)
+
+
+async def test_the_next_ingest_refills_and_clears_the_mark(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _old_database(path)
+    report = await ingest(path, [VALID])
+    assert report.added and not report.rejected
+    conn = db.connect_sync(path)
+    try:
+        assert not db.emptied_by_upgrade(conn)
+    finally:
+        conn.close()
