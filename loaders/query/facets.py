@@ -15,7 +15,7 @@ from enum import Enum
 
 from loaders.db import chunked
 from loaders.query.filters import ArticleFilter, Condition, compile_filter
-from loaders.query.sources import Scope, many_parents
+from loaders.query.sources import AnyScope, many_parents, single_list
 from loaders.reader import Reader
 
 MAX_PARENTS = 1000
@@ -89,13 +89,13 @@ def _label(facet: Facet, value: object) -> str:
 
 
 async def facet_counts(
-    db: Reader, scope: Scope, filter: ArticleFilter, facet: Facet,
+    db: Reader, scope: AnyScope, filter: ArticleFilter, facet: Facet,
     parents: Sequence[int | None], bucket_size: int = 1,
 ) -> dict[int | None, list[FacetCount]]:  # fmt: skip
     """Every value of `facet` with its count, per parent, over the filtered lists."""
     result: dict[int | None, list[FacetCount]] = defaultdict(list)
     condition = compile_filter(filter)
-    keys = [None] if scope is Scope.ALL else [p for p in parents if p is not None]
+    keys = [None] if single_list(scope) else [p for p in parents if p is not None]
     for part in chunked(keys, MAX_PARENTS):
         source = many_parents(scope, part)
         where = [source.where, condition]
@@ -115,7 +115,7 @@ async def facet_counts(
         params += [*source.tables.params, *(v for w in used for v in w.params)]
         for parent, value, label, count in await db.fetch(sql, params):
             result[parent].append(_count(facet, value, label, count, bucket_size))
-    return {p: result.get(None if scope is Scope.ALL else p, []) for p in parents}
+    return {p: result.get(None if single_list(scope) else p, []) for p in parents}
 
 
 def _count(facet: Facet, value: object, label: object, count: int, bucket_size: int) -> FacetCount:
