@@ -25,7 +25,7 @@ similarity on its own. Ties go to the closer publication time, then the smaller 
 from __future__ import annotations
 
 import math
-import unicodedata
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +34,6 @@ from typing import Any
 
 from loaders.db import chunked, placeholders
 from loaders.reader import Reader
-from loaders.search.language import tokens_of
 from loaders.search.statistics import AVERAGES_SQL, CorpusStats
 
 MAX_TOPICS = 5
@@ -93,10 +92,12 @@ class _Facts:
 _CITES, _CITED_BY, _NEAR = 1, 2, 3
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
 def _words(title: str, excerpt: str | None) -> Counter[str]:
-    text = f"{title} {title} {excerpt or ''}"
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return Counter(tokens_of("".join(ch for ch in folded if not unicodedata.combining(ch))))
+    """Title (twice) and excerpt words, case-folded: runs of letters and digits."""
+    return Counter(_WORD.findall(f"{title} {title} {excerpt or ''}".casefold()))
 
 
 async def _facts(db: Reader, ids: Sequence[int]) -> dict[int, _Facts]:

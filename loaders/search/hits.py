@@ -101,9 +101,12 @@ def _listable(query: SearchQuery, request: PageRequest) -> str | None:
     return query.single_word()
 
 
-async def search_page(db: Reader, query: SearchQuery, request: PageRequest) -> HitPage:
-    """One page of the search's hits under the request's filter, order and window."""
-    word = _listable(query, request)
+async def search_page(
+    db: Reader, query: SearchQuery, request: PageRequest, *, top_lists: bool = True
+) -> HitPage:
+    """One page of the search's hits under the request's filter, order and window
+    (`top_lists=False` scores every match even when a top list could answer)."""
+    word = _listable(query, request) if top_lists else None
     if word is not None:
         after = None
         if request.after is not None:

@@ -51,7 +51,7 @@ from loaders.search.statistics import (
 from loaders.search.weights import COLUMNS, FTS_TABLE, RELEVANCE_SQL, TOKENIZER
 
 MIN_ARTICLES = 1000  # words in fewer articles are scored in full quickly enough
-LIST_SIZE = 1000
+LIST_SIZE = 500  # enough for a first page under filters keeping a tenth of the hits
 REBUILD_FRACTION = 0.1  # of the corpus changed since the last build
 MAX_DRIFT = 0.05  # relative change of the average article length since the last build
 STATE_KEY = "search_top_lists"
@@ -82,12 +82,15 @@ async def _lengths(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, 
 
 
 async def build_word(
-    conn: aiosqlite.Connection, word: str, containing: int, corpus: CorpusStats
-) -> bool:
+    conn: aiosqlite.Connection, word: str, containing: int, corpus: CorpusStats,
+    *, replace: bool = True,
+) -> bool:  # fmt: skip
     """(Re)build one word's list from the index; False (and no list) if FTS5's scores
-    cannot be reproduced exactly from the stored numbers."""
-    await conn.execute("DELETE FROM search_top WHERE term = ?", (word,))
-    await conn.execute("DELETE FROM search_terms WHERE term = ?", (word,))
+    cannot be reproduced exactly from the stored numbers. `replace=False` when the
+    word has no list yet."""
+    if replace:
+        await conn.execute("DELETE FROM search_top WHERE term = ?", (word,))
+        await conn.execute("DELETE FROM search_terms WHERE term = ?", (word,))
     ranked = list(
         await conn.execute_fetchall(
             f"SELECT rowid, {RELEVANCE_SQL} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
@@ -138,7 +141,7 @@ async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
     )
     for word, containing in frequent:
         if _listable(word):
-            await build_word(conn, word, containing, corpus)
+            await build_word(conn, word, containing, corpus, replace=False)
 
 
 async def _score_new(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
