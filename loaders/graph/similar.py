@@ -36,10 +36,10 @@ from loaders.db import chunked, placeholders
 from loaders.reader import Reader
 from loaders.search.statistics import AVERAGES_SQL, CorpusStats
 
-MAX_TOPICS = 5
-TOPIC_WINDOW = 25  # per side of the article's date, per topic
-PROVIDER_WINDOW = 25
-TIME_WINDOW = 10
+MAX_TOPICS = 3
+TOPIC_WINDOW = 12  # per side of the article's date, per topic
+PROVIDER_WINDOW = 12
+TIME_WINDOW = 5
 CITED_BY_LIMIT = 100
 MAX_BRANCHES = 200  # SQLite allows 500 terms in a compound SELECT
 MIN_TEXT = 0.1
@@ -145,13 +145,24 @@ def _branches(source: _Facts, rarest: Sequence[int]) -> list[tuple[str, list[Any
     return terms
 
 
-def _cosine(a: Counter[str], b: Counter[str], idf: dict[str, float]) -> float:
-    dot = sum(count * b[w] * idf[w] ** 2 for w, count in a.items() if w in b)
-    if dot == 0:
-        return 0.0
-    norm_a = math.sqrt(sum((c * idf[w]) ** 2 for w, c in a.items()))
-    norm_b = math.sqrt(sum((c * idf[w]) ** 2 for w, c in b.items()))
-    return dot / (norm_a * norm_b) if norm_a and norm_b else 0.0
+@dataclass(frozen=True, slots=True)
+class _Vector:
+    """Words weighted by count x rarity among the documents compared, and the length."""
+
+    weights: dict[str, float]
+    norm: float
+
+    @staticmethod
+    def of(words: Counter[str], idf: dict[str, float]) -> _Vector:
+        weights = {w: count * idf[w] for w, count in words.items() if idf[w] > 0}
+        return _Vector(weights, math.sqrt(sum(v * v for v in weights.values())))
+
+    def cosine(self, other: _Vector) -> float:
+        if not self.norm or not other.norm:
+            return 0.0
+        small, large = sorted((self.weights, other.weights), key=len)
+        dot = sum(v * large[w] for w, v in small.items() if w in large)
+        return dot / (self.norm * other.norm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +173,7 @@ class _Topic:
 
 def _score(
     source: _Facts, candidate: _Facts, kinds: set[int], topics: dict[int, _Topic],
-    idf: dict[str, float],
+    texts: tuple[_Vector, _Vector],
 ) -> Similar | None:  # fmt: skip
     reasons: list[Reason] = []
     if _CITES in kinds:
@@ -176,12 +187,10 @@ def _score(
     if source.provider_id is not None and source.provider_id == candidate.provider_id:
         reasons.append(Reason(Signal.SAME_PROVIDER, SIGNAL_WEIGHTS[Signal.SAME_PROVIDER],
                               "same provider"))  # fmt: skip
-    cosine = _cosine(source.words, candidate.words, idf)
+    cosine = texts[0].cosine(texts[1])
     if cosine >= MIN_TEXT:
-        common = sorted(
-            (w for w in source.words if w in candidate.words and idf[w] > 0),
-            key=lambda w: (-idf[w], w),
-        )[:5]
+        ours, theirs = texts[0].weights, texts[1].weights
+        common = sorted((w for w in ours if w in theirs), key=lambda w: (-theirs[w], w))[:5]
         reasons.append(Reason(Signal.SIMILAR_TEXT, SIGNAL_WEIGHTS[Signal.SIMILAR_TEXT] * cosine,
                               f"{cosine:.2f} word similarity: {', '.join(common)}"))  # fmt: skip
     if not reasons:
@@ -234,9 +243,11 @@ async def similar_articles(db: Reader, ids: Sequence[int], first: int) -> dict[i
         documents = [source.words, *(c.words for c in found)]
         frequency = Counter(w for words in documents for w in words)
         idf = {w: math.log(len(documents) / n) for w, n in frequency.items()}
+        text = _Vector.of(source.words, idf)
         scored = [
             s for c in found
-            if (s := _score(source, c, kinds[source.id][c.id], topics, idf)) is not None
+            if (s := _score(source, c, kinds[source.id][c.id], topics,
+                            (text, _Vector.of(c.words, idf)))) is not None
         ]  # fmt: skip
         ts = {c.id: abs(c.published_ts - source.published_ts) for c in found}
         scored.sort(key=lambda s: (-s.score, ts[s.article_id], s.article_id))

@@ -46,22 +46,40 @@ def _where(parts: Sequence[Condition]) -> Condition:
     return Condition(" AND ".join(f"({p.sql})" for p in used), [v for p in used for v in p.params])
 
 
-def _source(query: SearchQuery, request: PageRequest) -> Source:
-    """The search's source; FTS alone when nothing needs the articles table."""
+def _filtered_ids(filter: ArticleFilter) -> Condition:
+    """`+rowid IN (...)`: the filter as a set of ids that a pass over FTS5's matches probes.
+
+    For a narrow filter this is ten times faster than joining every match to its article
+    (a few hundred ids instead of tens of thousands of lookups), and about as fast for a
+    broad one. The `+` keeps FTS5 from restarting its query once per id.
+    """
+    condition = compile_filter(filter)
+    return Condition(
+        f"+{FTS_TABLE}.rowid IN (SELECT a.id FROM articles AS a WHERE {condition.sql})",
+        condition.params,
+    )
+
+
+def _source(query: SearchQuery, request: PageRequest) -> tuple[Source, Condition]:
+    """The search's source, and the filter condition left to apply on it. In relevance
+    order nothing needs the articles table, so the FTS table alone is the source."""
     fields = [k.field for k in request.ordering.keys]
-    if request.filter.is_empty() and fields == [OrderField.RELEVANCE]:
-        return Source(
+    if fields == [OrderField.RELEVANCE]:
+        source = Source(
             Condition(FTS_TABLE, []),
             Condition(f"{FTS_TABLE} MATCH ?", [query.expression()]),
             overrides={OrderField.RELEVANCE: RELEVANCE_SQL, None: f"{FTS_TABLE}.rowid"},
         )
-    return many_parents(MatchScope(query.expression()), [None])
+        if request.filter.is_empty():
+            return source, Condition.true()
+        return source, _filtered_ids(request.filter)
+    return many_parents(MatchScope(query.expression()), [None]), compile_filter(request.filter)
 
 
 async def _scored_page(db: Reader, query: SearchQuery, request: PageRequest) -> HitPage:
     """Every match considered: ids (and scores) of the window first, then their rows."""
-    source = _source(query, request)
-    parts = [source.where, compile_filter(request.filter)]
+    source, filtered = _source(query, request)
+    parts = [source.where, filtered]
     if request.after is not None:
         parts.append(request.ordering.beyond(request.after, overrides=source.overrides))
     if request.before is not None:
@@ -123,17 +141,10 @@ async def search_page(
 
 async def search_count(db: Reader, expression: str, filter: ArticleFilter) -> int:
     """How many articles match the expression and the filter."""
-    if filter.is_empty():
-        row = await db.fetch_one(
-            f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (expression,)
-        )
-    else:
-        source = many_parents(MatchScope(expression), [None])
-        where = _where([source.where, compile_filter(filter)])
-        row = await db.fetch_one(
-            f"SELECT count(*) FROM {source.tables.sql} WHERE {where.sql}",
-            [*source.tables.params, *where.params],
-        )
+    where = Condition(f"{FTS_TABLE} MATCH ?", [expression])
+    if not filter.is_empty():
+        where = _where([where, _filtered_ids(filter)])
+    row = await db.fetch_one(f"SELECT count(*) FROM {FTS_TABLE} WHERE {where.sql}", where.params)
     return int(row[0]) if row else 0
 
 
