@@ -174,9 +174,10 @@ CREATE TABLE IF NOT EXISTS reference_urls (
     FOREIGN KEY (article_id, position) REFERENCES related(article_id, position) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS reference_urls_by_url ON reference_urls(url);
--- References that resolve to no corpus article, by URL: the link checker's groups.
-CREATE INDEX IF NOT EXISTS related_unresolved ON related(normalized_url, article_id)
-    WHERE target_id IS NULL AND normalized_url IS NOT NULL;
+-- References that resolve to no corpus article, by URL: the link checker's groups
+-- (covering, so grouping reads the index alone).
+CREATE INDEX IF NOT EXISTS related_unresolved ON related(target_id, normalized_url, article_id)
+    WHERE target_id IS NULL;
 
 -- Full-text search (see loaders/search). The index reads its text from article_content
 -- (external content: no second copy); the triggers keep it in step with every insert

@@ -3,8 +3,8 @@
 A reference is unresolved when it has a URL and no corpus article has any of its URLs
 (after normalization, see loaders/urls.py). References without any URL are not
 counted: there is nothing to check. Groups are ordered by how many articles cite the
-URL (most first), then by the URL; a partial index on `related` holds exactly these
-references, so counting and grouping read only them.
+URL (most first), then by the URL; a partial covering index on `related` holds
+exactly these references, so counting and grouping read only it.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def _level_sql(articles: Sequence[int], urls: Sequence[str]) -> tuple[str, list[
     if urls:
         parts.append(
             f"SELECT 2, {RELATED_COLUMNS} FROM related WHERE target_id IS NULL "
-            f"AND normalized_url IS NOT NULL AND normalized_url IN ({placeholders(urls)})"
+            f"AND normalized_url IN ({placeholders(urls)})"
         )
         params += list(urls)
     return " UNION ALL ".join(parts), params
