@@ -231,3 +231,27 @@ async def test_highlights_of_a_page_cost_one_statement(search_db: Reader) -> Non
     found = await highlights(search_db, '"heliostat"', ids, Markers())
     await search_db.set_trace(None)
     assert len(found) == 6 and len(counter.statements) == 1, counter.statements
+
+
+async def test_an_older_schema_is_rebuilt_with_the_index(tmp_path: Path) -> None:
+    """Version 2 had no FTS index: opening rebuilds (virtual tables and all), ingest refills."""
+    from loaders import db
+
+    path = tmp_path / "old.db"
+    await ingest(path, [SEARCH])
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    upgraded = db.connect_sync(path)
+    try:
+        assert db.emptied_by_upgrade(upgraded)
+        assert upgraded.execute("SELECT count(*) FROM article_fts").fetchone()[0] == 0
+        assert upgraded.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    finally:
+        upgraded.close()
+    await ingest(path, [SEARCH])
+    reader = await Reader.open(path, size=1)
+    try:
+        assert await _slugs(reader, "zeppelin") == ["private_use", "zeppelin"]
+    finally:
+        await reader.close()

@@ -6,8 +6,11 @@ compared with the page that scoring every match gives.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -49,11 +52,20 @@ def small_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(toplists, "LIST_SIZE", 30)
 
 
+@pytest.fixture(scope="module")
+def listed_db(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    """The corpus ingested with small lists (read-only for the tests that use it)."""
+    db_path = tmp_path_factory.mktemp("listed") / "lists.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(toplists, "MIN_ARTICLES", 40)
+        patch.setattr(toplists, "LIST_SIZE", 30)
+        asyncio.run(ingest(db_path, [corpus], workers=0))
+    return db_path
+
+
 @pytest.fixture
-async def listed(tmp_path: Path, corpus: Path, small_lists: None) -> AsyncIterator[Reader]:
-    db_path = tmp_path / "lists.db"
-    await ingest(db_path, [corpus], workers=0)
-    reader = await Reader.open(db_path, size=1)
+async def listed(listed_db: Path) -> AsyncIterator[Reader]:
+    reader = await Reader.open(listed_db, size=1)
     yield reader
     await reader.close()
 
@@ -190,9 +202,6 @@ async def test_ingests_keep_lists_true(tmp_path: Path, corpus: Path, small_lists
 
 
 async def _state(db_path: Path) -> dict[str, float]:
-    import json
-    import sqlite3
-
     conn = sqlite3.connect(db_path)
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (toplists.STATE_KEY,)).fetchone()
