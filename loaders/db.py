@@ -19,9 +19,10 @@ import aiosqlite
 # refuses to write into a database that belongs to something else.
 APPLICATION_ID = 0x4E475248  # "NGRH"
 # Version 2 split article facts (narrow, indexed for filters, orders and facets)
-# from their content. The database is derived from files, so an older schema is
-# rebuilt empty (see _rebuild) and refilled by the next ingest.
-SCHEMA_VERSION = 2
+# from their content; version 3 added the full-text index and its top lists. The
+# database is derived from files, so an older schema is rebuilt empty (see _rebuild)
+# and refilled by the next ingest.
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -180,6 +181,53 @@ CREATE TABLE IF NOT EXISTS reference_urls (
     FOREIGN KEY (article_id, position) REFERENCES related(article_id, position) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS reference_urls_by_url ON reference_urls(url);
+-- References that resolve to no corpus article, by URL: the link checker's groups
+-- (covering, so grouping reads the index alone).
+CREATE INDEX IF NOT EXISTS related_unresolved ON related(target_id, normalized_url, article_id)
+    WHERE target_id IS NULL;
+
+-- Full-text search (see loaders/search). The index reads its text from article_content
+-- (external content: no second copy); the triggers keep it in step with every insert
+-- and delete, cascades from `articles` included. Tokens are runs of letters, digits and
+-- marks, case-folded, diacritics removed; no stemming. Column order matters: the bm25
+-- weights in loaders/search/weights.py follow it.
+CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5(
+    title, excerpt, body, topic_names, provider_name,
+    content = 'article_content', content_rowid = 'id',
+    tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
+);
+CREATE TRIGGER IF NOT EXISTS article_content_indexed AFTER INSERT ON article_content BEGIN
+    INSERT INTO article_fts (rowid, title, excerpt, body, topic_names, provider_name)
+    VALUES (new.id, new.title, new.excerpt, new.body, new.topic_names, new.provider_name);
+END;
+CREATE TRIGGER IF NOT EXISTS article_content_unindexed AFTER DELETE ON article_content BEGIN
+    INSERT INTO article_fts (article_fts, rowid, title, excerpt, body, topic_names, provider_name)
+    VALUES ('delete', old.id, old.title, old.excerpt, old.body, old.topic_names,
+            old.provider_name);
+END;
+CREATE TRIGGER IF NOT EXISTS article_content_reindexed AFTER UPDATE ON article_content BEGIN
+    INSERT INTO article_fts (article_fts, rowid, title, excerpt, body, topic_names, provider_name)
+    VALUES ('delete', old.id, old.title, old.excerpt, old.body, old.topic_names,
+            old.provider_name);
+    INSERT INTO article_fts (rowid, title, excerpt, body, topic_names, provider_name)
+    VALUES (new.id, new.title, new.excerpt, new.body, new.topic_names, new.provider_name);
+END;
+
+-- Top lists of frequent words (see loaders/search/toplists.py): per word, the articles
+-- scoring best for it alone, and a threshold no article outside the list exceeds.
+CREATE TABLE IF NOT EXISTS search_terms (
+    term      TEXT PRIMARY KEY,   -- as the index spells it (lower-case ASCII letters/digits)
+    threshold REAL NOT NULL,      -- bm25 saturation term bound for articles not listed
+    avgdl     REAL NOT NULL       -- the average article length the threshold holds for
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_top (
+    term       TEXT NOT NULL,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    weight     INTEGER NOT NULL,  -- sum of column weights over the word's occurrences
+    length     INTEGER NOT NULL,  -- the article's indexed tokens
+    PRIMARY KEY (term, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS search_top_by_article ON search_top(article_id);
 """
 
 

@@ -25,6 +25,7 @@ import aiosqlite
 from loaders import db
 from loaders.files import Candidate, FileResult, FileTask, Status, discover, load_files
 from loaders.parse import DEFAULT_MAX_BYTES, ParsedArticle, ParsedImage
+from loaders.search import toplists
 from loaders.trending import DEFAULT_HALF_LIFE_HOURS, trending_key
 
 CHUNK_FILES = 256
@@ -635,6 +636,9 @@ async def _finish(run: _Run) -> None:
         await _fill_temp(conn, "affected_ids", "id", run.affected_topics)
         for statement in _statements(REFRESH_TOPICS):
             await conn.execute(statement)
+        # Search (#4): triggers keep the FTS index in step with article_content; the
+        # top lists of frequent words are brought in step here (loaders/search/toplists.py).
+        await toplists.refresh(conn, run.changed_ids, len(report.removed))
     if await _rerank(run) or report.changed:
         await conn.execute(
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'corpus_version'"

@@ -13,12 +13,16 @@ from strawberry.dataloader import DataLoader
 
 from loaders import reads
 from loaders.db import chunked
+from loaders.graph.similar import Similar, similar_articles
+from loaders.graph.unresolved import citations_by_urls, unresolved_counts
 from loaders.query.facets import Facet, FacetCount, facet_counts
 from loaders.query.filters import ArticleFilter
 from loaders.query.pages import Page, PageRequest, article_counts, article_pages
-from loaders.query.sources import Scope
+from loaders.query.sources import AnyScope
 from loaders.reader import Reader
 from loaders.rows import ArticleRow, ImageRow, ProviderRow, RelatedRow, TopicRow
+from loaders.search.highlight import Highlights, Markers, highlights
+from loaders.search.hits import search_count, search_scores
 
 K = TypeVar("K", bound=Hashable)
 MAX_KEYS_PER_STATEMENT = 1000
@@ -70,13 +74,23 @@ class Loaders:
         self.related_by_article_id: DataLoader[int, list[RelatedRow]] = _loader(
             lambda ids: reads.related_by_article_ids(db, ids), list
         )
-        self._pages: dict[tuple[Scope, PageRequest], DataLoader[int | None, Page]] = {}
-        self._counts: dict[tuple[Scope, ArticleFilter], DataLoader[int | None, int]] = {}
+        self.unresolved_count: DataLoader[int, int] = _loader(
+            lambda ids: unresolved_counts(db, ids), 0
+        )
+        self.citations_by_url: DataLoader[str, list[RelatedRow]] = _loader(
+            lambda urls: citations_by_urls(db, urls), list
+        )
+        self._similar: dict[int, DataLoader[int, list[Similar]]] = {}
+        self._pages: dict[tuple[AnyScope, PageRequest], DataLoader[int | None, Page]] = {}
+        self._counts: dict[tuple[AnyScope, ArticleFilter], DataLoader[int | None, int]] = {}
         self._facets: dict[
-            tuple[Scope, ArticleFilter, Facet, int], DataLoader[int | None, list[FacetCount]]
+            tuple[AnyScope, ArticleFilter, Facet, int], DataLoader[int | None, list[FacetCount]]
         ] = {}
+        self._search_counts: dict[tuple[str, ArticleFilter], DataLoader[None, int]] = {}
+        self._search_scores: dict[str, DataLoader[int, float | None]] = {}
+        self._highlights: dict[tuple[str, Markers], DataLoader[int, Highlights | None]] = {}
 
-    def page(self, scope: Scope, request: PageRequest) -> DataLoader[int | None, Page]:
+    def page(self, scope: AnyScope, request: PageRequest) -> DataLoader[int | None, Page]:
         """Pages of one shape for many parents (e.g. every topic's first 5 articles)."""
         key = (scope, request)
         if key not in self._pages:
@@ -85,7 +99,7 @@ class Loaders:
             )
         return self._pages[key]
 
-    def count(self, scope: Scope, filter: ArticleFilter) -> DataLoader[int | None, int]:
+    def count(self, scope: AnyScope, filter: ArticleFilter) -> DataLoader[int | None, int]:
         """How many articles each parent's filtered list holds."""
         key = (scope, filter)
         if key not in self._counts:
@@ -95,7 +109,7 @@ class Loaders:
         return self._counts[key]
 
     def facet(
-        self, scope: Scope, filter: ArticleFilter, facet: Facet, bucket_size: int
+        self, scope: AnyScope, filter: ArticleFilter, facet: Facet, bucket_size: int
     ) -> DataLoader[int | None, list[FacetCount]]:
         """One facet's counts for many parents' filtered lists."""
         key = (scope, filter, facet, bucket_size)
@@ -104,6 +118,40 @@ class Loaders:
                 lambda parents: facet_counts(self.db, scope, filter, facet, parents, bucket_size)
             )
         return self._facets[key]
+
+    def similar(self, first: int) -> DataLoader[int, list[Similar]]:
+        """The `first` most similar articles of many articles, in a few statements."""
+        if first not in self._similar:
+            self._similar[first] = _loader(lambda ids: similar_articles(self.db, ids, first), list)
+        return self._similar[first]
+
+    def search_count(self, expression: str, filter: ArticleFilter) -> DataLoader[None, int]:
+        """How many articles a search matches under a filter (load None)."""
+        key = (expression, filter)
+        if key not in self._search_counts:
+
+            async def count(_: list[None]) -> dict[None, int]:
+                return {None: await search_count(self.db, expression, filter)}
+
+            self._search_counts[key] = _grouped(count)
+        return self._search_counts[key]
+
+    def search_score(self, expression: str) -> DataLoader[int, float | None]:
+        """Relevance of articles for a search, for hits of a page in another order."""
+        if expression not in self._search_scores:
+            self._search_scores[expression] = _loader(
+                lambda ids: search_scores(self.db, expression, ids)
+            )
+        return self._search_scores[expression]
+
+    def highlights(self, expression: str, markers: Markers) -> DataLoader[int, Highlights | None]:
+        """Highlighted title, excerpt and body snippet of a page's hits, in one statement."""
+        key = (expression, markers)
+        if key not in self._highlights:
+            self._highlights[key] = _loader(
+                lambda ids: highlights(self.db, expression, ids, markers)
+            )
+        return self._highlights[key]
 
 
 P = TypeVar("P", bound=Hashable)

@@ -21,10 +21,17 @@ from schema.ordering import OrderByArg
 from schema.types.article import Article
 from schema.types.connection import ArticleConnection, article_connection
 from schema.types.corpus import Corpus
+from schema.types.graph import Depth, Limit, RelatedGraph, graph_of
 from schema.types.node import Node
 from schema.types.pagination import MAX_PAGE_SIZE, After, Before, First, Last, Offset
 from schema.types.provider import Provider, ProviderConnection, provider_connection
+from schema.types.search import QueryArg, SearchConnection, SearchOrderArg, search_connection
 from schema.types.topic import Topic, TopicConnection, topic_connection
+from schema.types.unresolved import (
+    UnresolvedFirst,
+    UnresolvedReferenceConnection,
+    unresolved_connection,
+)
 
 
 async def load_node(info: Info, token: str) -> Node | None:
@@ -38,6 +45,17 @@ async def load_node(info: Info, token: str) -> Node | None:
         return Provider.from_row(provider) if provider else None
     topic = await loaders.topic_by_slug.load(key)
     return Topic.from_row(topic) if topic else None
+
+
+async def _article_id(info: Info, slug: str | None, url: str | None) -> int | None:
+    """The article with this slug, or with this URL (after normalization)."""
+    db = info.context.db
+    if slug is not None:
+        return await reads.article_id_by_slug(db, checked_text(slug, "slug"))
+    normalized = normalize_url(checked_text(url or "", "url"))
+    if normalized is None:
+        raise PublicError(f"`url` must be an absolute http(s) URL, got '{url!s:.80}'")
+    return await reads.article_id_by_normalized_url(db, normalized)
 
 
 @strawberry.type(description="Read access to the articles, providers and topics of the corpus.")
@@ -62,17 +80,10 @@ class Query:
                 "pass exactly one of `slug`, `url` or `id` to `article`"
                 + (f" (got {', '.join(given)})" if given else "")
             )
-        db = info.context.db
         if id is not None:
             node = await load_node(info, id)
             return node if isinstance(node, Article) else None
-        if slug is not None:
-            article_id = await reads.article_id_by_slug(db, checked_text(slug, "slug"))
-        else:
-            normalized = normalize_url(checked_text(url or "", "url"))
-            if normalized is None:
-                raise PublicError(f"`url` must be an absolute http(s) URL, got '{url!s:.80}'")
-            article_id = await reads.article_id_by_normalized_url(db, normalized)
+        article_id = await _article_id(info, slug, url)
         if article_id is None:
             return None
         row = await info.context.loaders.article_by_id.load(article_id)
@@ -98,6 +109,62 @@ class Query:
             info, Scope.ALL, None, filter=filter, order_by=order_by,
             first=first, after=after, last=last, before=before, offset=offset,
         )  # fmt: skip
+
+    @strawberry.field(
+        description="Full-text search over titles, excerpts, bodies, topic names and provider "
+        "names: hits ranked by relevance (bm25, title above excerpt above body) unless "
+        "`orderBy` says otherwise, each with its score and highlights; filters, cursors, "
+        "`totalCount` and `facets` work as on `articles`. A query that cannot be searched "
+        "is an error with code INVALID_SEARCH."
+    )
+    async def search(
+        self,
+        info: Info,
+        query: QueryArg,
+        filter: FilterArg = None,
+        order_by: SearchOrderArg = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        offset: Offset = None,
+    ) -> SearchConnection:
+        return await search_connection(
+            info, query, filter=filter, order_by=order_by,
+            first=first, after=after, last=last, before=before, offset=offset,
+        )  # fmt: skip
+
+    @strawberry.field(
+        description="The related-article graph around one article (by exactly one of `slug` "
+        "or `url`), ready to draw: nodes (corpus articles and outside references) and edges "
+        "(each a `related` entry, from citer to cited), walked breadth first along `related` "
+        "and `relatedBy` up to `depth` hops and `limit` nodes. Null when no article matches."
+    )
+    async def related_graph(
+        self,
+        info: Info,
+        slug: Annotated[str | None, strawberry.argument(description="File stem.")] = None,
+        url: Annotated[str | None, strawberry.argument(description="Any of its URLs.")] = None,
+        depth: Depth = 2,
+        limit: Limit = 100,
+    ) -> RelatedGraph | None:
+        if (slug is None) == (url is None):
+            raise PublicError("pass exactly one of `slug` or `url` to `relatedGraph`")
+        article_id = await _article_id(info, slug, url)
+        if article_id is None:
+            return None
+        row = await info.context.loaders.article_by_id.load(article_id)
+        return await graph_of(info, row, depth, limit) if row else None
+
+    @strawberry.field(
+        description="References that point outside the corpus (their URL matches no corpus "
+        "article after normalization), grouped by URL, most cited first: an editor's link "
+        "checker."
+    )
+    async def unresolved_related(
+        self, info: Info, first: UnresolvedFirst = None, after: After = None
+    ) -> UnresolvedReferenceConnection:
+        return await unresolved_connection(info, first, after)
 
     @strawberry.field(description="A provider by domain (case-insensitive); null when unknown.")
     async def provider(

@@ -17,7 +17,7 @@ from typing import Any
 from loaders.db import chunked
 from loaders.query.filters import ArticleFilter, Condition, compile_filter
 from loaders.query.ordering import MISSING
-from loaders.query.sources import Scope, many_parents
+from loaders.query.sources import AnyScope, Scope, many_parents, single_list
 from loaders.reader import Reader
 from loaders.rows import Row
 
@@ -78,7 +78,7 @@ BUCKETED = (Facet.HEAT, Facet.QUALITY)
 
 
 async def facet_counts(
-    db: Reader, scope: Scope, filter: ArticleFilter, facet: Facet,
+    db: Reader, scope: AnyScope, filter: ArticleFilter, facet: Facet,
     parents: Sequence[int | None], bucket_size: int = 1,
 ) -> dict[int | None, list[FacetCount]]:  # fmt: skip
     """Every value of `facet` with its count, per parent, over the filtered lists.
@@ -91,17 +91,17 @@ async def facet_counts(
         counted: dict[int | None, list[Row]] = {None: [r for r in rows if r[3] > 0]}
     else:
         counted = defaultdict(list)
-        keys = [None] if scope is Scope.ALL else [p for p in parents if p is not None]
+        keys = [None] if single_list(scope) else [p for p in parents if p is not None]
         for part in chunked(keys, MAX_PARENTS):
             sql, params = _statement(scope, part, filter, facet)
             for row in await db.fetch(sql, params):
                 counted[row[0]].append(row)
     result = {key: _values(facet, rows, bucket_size) for key, rows in counted.items()}
-    return {p: result.get(None if scope is Scope.ALL else p, []) for p in parents}
+    return {p: result.get(None if single_list(scope) else p, []) for p in parents}
 
 
 def _statement(
-    scope: Scope, parents: Sequence[int | None], filter: ArticleFilter, facet: Facet
+    scope: AnyScope, parents: Sequence[int | None], filter: ArticleFilter, facet: Facet
 ) -> tuple[str, list[Any]]:
     source = many_parents(scope, parents)
     value, join, exclude = _GROUPS[facet]
@@ -113,7 +113,7 @@ def _statement(
     params = [*source.tables.params, *(v for w in used for v in w.params)]
     # The whole corpus has one parent: grouping on the value alone lets SQLite read the
     # groups in index order instead of sorting them.
-    grouping = "v" if scope is Scope.ALL else "parent, v"
+    grouping = "v" if single_list(scope) else "parent, v"
     counted = (
         f"SELECT {source.parent} AS parent, {value} AS v, count(*) AS n "
         f"FROM {source.tables.sql} {join} WHERE {condition} GROUP BY {grouping}"

@@ -8,6 +8,8 @@ articles are added or removed in between.
 
 Missing heat and quality sort as the lowest values (last in descending order, first
 in ascending order); each order key has an index that serves both directions.
+RELEVANCE orders search hits only: its value (the bm25 score) comes from the source's
+overrides, and a hit's position takes its score.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class OrderField(Enum):
     QUALITY = "QUALITY"
     TITLE = "TITLE"
     TRENDING = "TRENDING"
+    RELEVANCE = "RELEVANCE"  # search hits only: how well they match (see loaders.search)
 
 
 # SQL expression over `a`, the Python type of its value (for cursor checks), and how
@@ -49,6 +52,7 @@ NATURAL_DESCENDING = {
     OrderField.QUALITY: True,
     OrderField.TITLE: False,
     OrderField.TRENDING: True,
+    OrderField.RELEVANCE: True,
 }
 
 
@@ -91,7 +95,7 @@ class Ordering:
         """SQL expressions of the keys and the id, in order; `overrides` swaps some in
         (a topic page walks article_topics' copies of published_ts and the id)."""
         overrides = overrides or {}
-        exprs = [overrides.get(k.field, _FIELDS[k.field][0]) for k in self.keys]
+        exprs = [_column(k.field, overrides) for k in self.keys]
         return [*exprs, overrides.get(None, "a.id")]
 
     def directions(self) -> list[bool]:
@@ -103,12 +107,26 @@ class Ordering:
             for column, desc in zip(self.columns(overrides), self.directions(), strict=True)
         )
 
-    def position(self, row: ArticleRow) -> tuple[Any, ...]:
-        """The row's keyset: its key values then its id."""
-        return (*(_FIELDS[k.field][2](row) for k in self.keys), row.id)
+    def position(self, row: ArticleRow, score: float | None = None) -> tuple[Any, ...]:
+        """The row's keyset: its key values then its id (`score`: a search hit's)."""
+        values = []
+        for key in self.keys:
+            if key.field is OrderField.RELEVANCE:
+                if score is None:
+                    raise ValueError("a RELEVANCE position needs the hit's score")
+                values.append(score)
+            else:
+                values.append(_FIELDS[key.field][2](row))
+        return (*values, row.id)
 
     def value_types(self) -> list[type]:
-        return [_FIELDS[k.field][1] for k in self.keys] + [int]
+        return [
+            float if k.field is OrderField.RELEVANCE else _FIELDS[k.field][1] for k in self.keys
+        ] + [int]
+
+    @property
+    def has_relevance(self) -> bool:
+        return any(k.field is OrderField.RELEVANCE for k in self.keys)
 
     def beyond(
         self,
@@ -139,4 +157,13 @@ class Ordering:
         return Condition(" OR ".join(f"({t})" for t in terms), values)
 
 
+def _column(field: OrderField, overrides: dict[OrderField | None, str]) -> str:
+    if field in overrides:
+        return overrides[field]
+    if field is OrderField.RELEVANCE:
+        raise ValueError("RELEVANCE orders search hits only: the source supplies the score")
+    return _FIELDS[field][0]
+
+
 NEWEST_FIRST = Ordering((OrderKey(OrderField.PUBLISHED_AT, True),))
+MOST_RELEVANT = Ordering((OrderKey(OrderField.RELEVANCE, True),))

@@ -15,7 +15,7 @@ from typing import Any
 from loaders.db import chunked
 from loaders.query.filters import EMPTY_FILTER, ArticleFilter, Condition, compile_filter
 from loaders.query.ordering import NEWEST_FIRST, Ordering
-from loaders.query.sources import Scope, Source, many_parents, one_parent
+from loaders.query.sources import AnyScope, Scope, Source, many_parents, one_parent, single_list
 from loaders.reader import Reader
 from loaders.rows import ARTICLE_COLUMNS, ArticleRow, article_row
 
@@ -77,7 +77,7 @@ def _window(request: PageRequest, source: Source) -> list[Condition]:
     return parts
 
 
-def _branch(request: PageRequest, scope: Scope, parent: int | None) -> tuple[str, list[Any]]:
+def _branch(request: PageRequest, scope: AnyScope, parent: int | None) -> tuple[str, list[Any]]:
     source, rest = one_parent(scope, parent, request.filter, request.ordering)
     where = _where(source.where, compile_filter(rest), *_window(request, source))
     ordering = request.ordering.reversed() if request.backwards else request.ordering
@@ -91,7 +91,7 @@ def _branch(request: PageRequest, scope: Scope, parent: int | None) -> tuple[str
 
 
 async def article_pages(
-    db: Reader, scope: Scope, request: PageRequest, parents: Sequence[int | None]
+    db: Reader, scope: AnyScope, request: PageRequest, parents: Sequence[int | None]
 ) -> dict[int | None, Page]:
     """One page per parent, in a single statement per MAX_UNION_BRANCHES parents."""
     grouped: dict[int | None, list[ArticleRow]] = {p: [] for p in parents}
@@ -111,16 +111,16 @@ async def article_pages(
 
 
 async def article_counts(
-    db: Reader, scope: Scope, filter: ArticleFilter, parents: Sequence[int | None]
+    db: Reader, scope: AnyScope, filter: ArticleFilter, parents: Sequence[int | None]
 ) -> dict[int | None, int]:
     """How many articles each parent's list holds under `filter`."""
     counts: dict[int | None, int] = dict.fromkeys(parents, 0)
-    if filter.is_empty() and scope is not Scope.RELATED_BY:
+    if filter.is_empty() and isinstance(scope, Scope) and scope is not Scope.RELATED_BY:
         return await _stored_counts(db, scope, parents)
     if scope is Scope.ALL and (stored := _stored_lookup(filter)):
         return dict.fromkeys(parents, await _scalar(db, *stored))
     condition = compile_filter(filter)
-    if scope is Scope.ALL:
+    if single_list(scope):
         source = many_parents(scope, [None])
         where = _where(source.where, condition)
         row = await db.fetch_one(
@@ -176,7 +176,7 @@ async def _scalar(db: Reader, sql: str, params: list[Any]) -> int:
 
 
 def _positioned(
-    scope: Scope, parent: int | None, filter: ArticleFilter, ordering: Ordering,
+    scope: AnyScope, parent: int | None, filter: ArticleFilter, ordering: Ordering,
     position: Position, *, before: bool, inclusive: bool,
 ) -> tuple[str, list[Any]]:  # fmt: skip
     """FROM/WHERE of the rows on one side of `position`."""
@@ -188,7 +188,7 @@ def _positioned(
 
 
 async def count_before(
-    db: Reader, scope: Scope, parent: int | None, filter: ArticleFilter,
+    db: Reader, scope: AnyScope, parent: int | None, filter: ArticleFilter,
     ordering: Ordering, position: Position, *, inclusive: bool = False,
 ) -> int:  # fmt: skip
     """How many articles of the list come before `position` (at it too when inclusive)."""
@@ -199,7 +199,7 @@ async def count_before(
 
 
 async def exists_beyond(
-    db: Reader, scope: Scope, parent: int | None, filter: ArticleFilter,
+    db: Reader, scope: AnyScope, parent: int | None, filter: ArticleFilter,
     ordering: Ordering, position: Position, *, before: bool,
 ) -> bool:  # fmt: skip
     """Whether any article sorts at or before (`before`) / at or after `position`.

@@ -1,6 +1,7 @@
-"""Where an article list draws from: the whole corpus, a topic, a provider, or the
-articles that cite one article. A source is a FROM clause and the condition that
-selects one parent's articles (or many parents' at once, for counts and facets).
+"""Where an article list draws from: the whole corpus, a topic, a provider, the
+articles that cite one article, or the hits of a full-text search. A source is a FROM
+clause and the condition that selects one parent's articles (or many parents' at once,
+for counts and facets).
 
 A topic page ordered by publication time (or trending) walks article_topics'
 index on (topic_id, published_ts, article_id) (or trending) instead of the articles
@@ -17,6 +18,7 @@ from enum import Enum
 from loaders.db import placeholders
 from loaders.query.filters import ArticleFilter, Condition
 from loaders.query.ordering import OrderField, Ordering
+from loaders.search.weights import FTS_TABLE, RELEVANCE_SQL
 
 
 class Scope(Enum):
@@ -26,6 +28,25 @@ class Scope(Enum):
     TOPIC = "topic"  # parent: topic id
     PROVIDER = "provider"  # parent: provider id
     RELATED_BY = "related_by"  # parent: article id; articles whose related lists name it
+
+
+@dataclass(frozen=True, slots=True)
+class MatchScope:
+    """The articles a full-text search matches: a single list, no parents.
+
+    `expression` is an FTS5 MATCH expression compiled by loaders.search.language,
+    never text typed by a user.
+    """
+
+    expression: str
+
+
+AnyScope = Scope | MatchScope
+
+
+def single_list(scope: AnyScope) -> bool:
+    """Whether the scope is one list (parent None) rather than one list per parent."""
+    return scope is Scope.ALL or isinstance(scope, MatchScope)
 
 
 Overrides = dict[OrderField | None, str]
@@ -58,7 +79,7 @@ def _topic_indexed(ordering: Ordering) -> bool:
 
 
 def one_parent(
-    scope: Scope, parent: int | None, filter: ArticleFilter, ordering: Ordering
+    scope: AnyScope, parent: int | None, filter: ArticleFilter, ordering: Ordering
 ) -> tuple[Source, ArticleFilter]:
     """The source of one parent's list, and what is left of `filter` to apply on it."""
     if scope is Scope.TOPIC and _topic_indexed(ordering):
@@ -71,8 +92,13 @@ def one_parent(
     return many_parents(scope, [parent]), filter
 
 
-def many_parents(scope: Scope, parents: Sequence[int | None]) -> Source:
+def many_parents(scope: AnyScope, parents: Sequence[int | None]) -> Source:
     """One source for several parents; each row's parent is in `Source.parent`."""
+    if isinstance(scope, MatchScope):
+        # CROSS JOIN keeps the FTS table the outer loop: one pass over its matches.
+        joined = f"{FTS_TABLE} CROSS JOIN articles AS a ON a.id = {FTS_TABLE}.rowid"
+        where = Condition(f"{FTS_TABLE} MATCH ?", [scope.expression])
+        return Source(Condition(joined, []), where, overrides={OrderField.RELEVANCE: RELEVANCE_SQL})
     if scope is Scope.ALL:
         return Source(Condition(ARTICLES, []), Condition.true())
     keys = list(parents)

@@ -19,12 +19,14 @@ from schema.types.pagination import After, Before, First, Last, Offset
 
 if TYPE_CHECKING:
     from schema.types.connection import ArticleConnection
+    from schema.types.graph import SimilarArticle
     from schema.types.provider import Provider
     from schema.types.topic import Topic
 
 ProviderRef = Annotated["Provider", strawberry.lazy("schema.types.provider")]
 TopicRef = Annotated["Topic", strawberry.lazy("schema.types.topic")]
 ConnectionRef = Annotated["ArticleConnection", strawberry.lazy("schema.types.connection")]
+SimilarRef = Annotated["SimilarArticle", strawberry.lazy("schema.types.graph")]
 
 
 @strawberry.type(description="A news article ingested from a markdown file with YAML frontmatter.")
@@ -131,6 +133,31 @@ class Article(Node):
             info, Scope.RELATED_BY, self.row.id, filter=filter, order_by=order_by,
             first=first, after=after, last=last, before=before, offset=offset,
         )  # fmt: skip
+
+    @strawberry.field(
+        description="Other articles ranked by an explainable similarity: explicit related "
+        "links either way, shared topics (rarer topics count more), same provider, similar "
+        "title and excerpt words, and closeness in time; each with its score and reasons. "
+        "Candidates are the article's links and its neighbours in time within its topics, "
+        "its provider and the corpus."
+    )
+    async def similar(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="How many similar articles to return.")
+        ] = 5,
+    ) -> list[SimilarRef]:
+        from schema.types.graph import similar_of
+
+        return await similar_of(info, self.row.id, first)
+
+    @strawberry.field(
+        description="How many of its `related` references have a URL that no corpus article "
+        "has (see `unresolvedRelated`)."
+    )
+    async def unresolved_related_count(self, info: Info) -> int:
+        return await info.context.loaders.unresolved_count.load(self.row.id)
 
 
 @strawberry.type(description="The provider of a related reference, as the reference names it.")

@@ -9,7 +9,7 @@ import strawberry
 
 from loaders.query.facets import OWN_FIELDS, Facet, FacetCount
 from loaders.query.filters import ArticleFilter
-from loaders.query.sources import Scope
+from loaders.query.sources import AnyScope
 from schema.context import Info
 from schema.errors import PublicError
 
@@ -88,7 +88,7 @@ def _value_key(value: str | int | None) -> tuple[int, str | int]:
     "facet costs one SQL statement; ask only for those you show."
 )
 class ArticleFacets:
-    scope: strawberry.Private[Scope]
+    scope: strawberry.Private[AnyScope]
     parent: strawberry.Private[int | None]
     filter: strawberry.Private[ArticleFilter]
 

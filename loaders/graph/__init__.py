@@ -1,0 +1,1 @@
+"""The related-article graph: walks, similar articles, references outside the corpus."""

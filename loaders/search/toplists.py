@@ -1,0 +1,305 @@
+"""Top lists: exact relevance pages for frequent words without scoring every match.
+
+A word found in half of 100,000 articles has 50,000 matches, and FTS5 computes bm25
+for each before it can return the best 20 (about 40 ms here). Search engines avoid
+this with lists of the best documents per frequent term ("champion lists", impact
+ordering). Ours are exact, not approximate:
+
+- For each ASCII word in at least MIN_ARTICLES articles, `search_top` holds the
+  LIST_SIZE articles with the highest bm25 saturation for it (how strongly its
+  occurrences count; see weights.py), each with its weighted count and length, and
+  `search_terms` holds a *threshold*: no article outside the list has a higher
+  saturation, at the average length `avgdl` the list was built with.
+- For a single-word search, the page is computed from the list in Python with the
+  same formula and numbers FTS5 uses (statistics.py), so scores are identical. It is
+  served only if it provably is the true page: the article after it in the list must
+  score above anything outside the list could, i.e. above
+  idf * threshold * max(1, avgdl now / avgdl then). (Saturation can grow by at most
+  that ratio when the average length grows; it shrinks when it falls.) Otherwise -
+  a narrow filter, a deep page - search scores every match as usual.
+- Every ingest keeps the lists true: articles that changed are re-scored and join a
+  list when they beat its threshold; removed articles leave it (a shorter list stays
+  true). Lists are rebuilt from the index when they run short, when a tenth of the
+  corpus changed since the last build, or when the average length drifted.
+
+Words outside ASCII always take the full path: only for ASCII is the index's spelling
+of a word certain without asking FTS5.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from loaders.db import chunked, placeholders
+from loaders.query.filters import ArticleFilter, compile_filter
+from loaders.reader import Reader
+from loaders.search.statistics import (
+    AVERAGES_SQL,
+    DOCSIZE_TABLE,
+    CorpusStats,
+    document_length,
+    idf,
+    relevance,
+    saturation,
+    weight_from_saturation,
+)
+from loaders.search.weights import COLUMNS, FTS_TABLE, RELEVANCE_SQL, TOKENIZER
+
+MIN_ARTICLES = 1000  # words in fewer articles are scored in full quickly enough
+LIST_SIZE = 500  # enough for a first page under filters keeping a tenth of the hits
+REBUILD_FRACTION = 0.1  # of the corpus changed since the last build
+MAX_DRIFT = 0.05  # relative change of the average article length since the last build
+STATE_KEY = "search_top_lists"
+SQL_CHUNK = 500
+# A bound computed in floating point may be off in its last bits: demand a clear margin.
+SAFETY = 1.0 + 1e-9
+
+_COLUMN_NAMES = ", ".join(name for name, _ in COLUMNS)
+_WEIGHT_CASE = "CASE w.col " + " ".join(f"WHEN '{n}' THEN {w}" for n, w in COLUMNS) + " END"
+
+
+# ---------------------------------------------------------------- keeping lists true
+
+
+async def _corpus(conn: aiosqlite.Connection) -> CorpusStats:
+    rows = list(await conn.execute_fetchall(AVERAGES_SQL))
+    return CorpusStats.from_block(rows[0][0] if rows else None)
+
+
+async def _lengths(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for part in chunked(list(ids), SQL_CHUNK):
+        for rowid, size in await conn.execute_fetchall(
+            f"SELECT id, sz FROM {DOCSIZE_TABLE} WHERE id IN ({placeholders(part)})", part
+        ):
+            found[rowid] = document_length(size)
+    return found
+
+
+async def build_word(
+    conn: aiosqlite.Connection, word: str, containing: int, corpus: CorpusStats,
+    *, replace: bool = True,
+) -> bool:  # fmt: skip
+    """(Re)build one word's list from the index; False (and no list) if FTS5's scores
+    cannot be reproduced exactly from the stored numbers. `replace=False` when the
+    word has no list yet."""
+    if replace:
+        await conn.execute("DELETE FROM search_top WHERE term = ?", (word,))
+        await conn.execute("DELETE FROM search_terms WHERE term = ?", (word,))
+    ranked = list(
+        await conn.execute_fetchall(
+            f"SELECT rowid, {RELEVANCE_SQL} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+            "ORDER BY score DESC, rowid DESC LIMIT ?",
+            (f'"{word}"', LIST_SIZE + 1),
+        )
+    )
+    if not ranked:
+        return False
+    lengths = await _lengths(conn, [r[0] for r in ranked])
+    word_idf = idf(corpus.rows, containing)
+    avgdl = corpus.avgdl
+    entries: list[tuple[str, int, int, int]] = []
+    saturations: list[float] = []
+    for rowid, score in ranked:
+        length = lengths[rowid]
+        weight = weight_from_saturation(score / word_idf, length, avgdl)
+        if weight < 1 or relevance([(word_idf, weight)], length, avgdl) != score:
+            return False
+        entries.append((word, rowid, weight, length))
+        saturations.append(saturation(weight, length, avgdl))
+    threshold = saturations[LIST_SIZE] if len(entries) > LIST_SIZE else 0.0
+    await conn.executemany(
+        "INSERT INTO search_top (term, article_id, weight, length) VALUES (?, ?, ?, ?)",
+        entries[:LIST_SIZE],
+    )
+    await conn.execute(
+        "INSERT INTO search_terms (term, threshold, avgdl) VALUES (?, ?, ?)",
+        (word, threshold, avgdl),
+    )
+    return True
+
+
+def _listable(word: str) -> bool:
+    return word.isascii() and word.isalnum()
+
+
+async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
+    """Drop every list and build one per frequent word."""
+    await conn.execute("DELETE FROM search_top")
+    await conn.execute("DELETE FROM search_terms")
+    await conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocabulary "
+        f"USING fts5vocab(main, {FTS_TABLE}, row)"
+    )
+    frequent = await conn.execute_fetchall(
+        "SELECT term, doc FROM temp.search_vocabulary WHERE doc >= ?", (MIN_ARTICLES,)
+    )
+    for word, containing in frequent:
+        if _listable(word):
+            await build_word(conn, word, containing, corpus, replace=False)
+
+
+async def _score_new(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
+    """Add changed articles to the lists whose threshold they beat."""
+    await conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_delta "
+        f"USING fts5({_COLUMN_NAMES}, tokenize = {TOKENIZER})"
+    )
+    await conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_delta_words "
+        "USING fts5vocab(temp, search_delta, instance)"
+    )
+    terms = {
+        row[0]: (row[1], row[2])
+        for row in await conn.execute_fetchall("SELECT term, threshold, avgdl FROM search_terms")
+    }
+    if not terms:
+        return
+    for part in chunked(list(ids), SQL_CHUNK):
+        await conn.execute("DELETE FROM temp.search_delta")
+        await conn.execute(
+            f"INSERT INTO temp.search_delta (rowid, {_COLUMN_NAMES}) "
+            f"SELECT id, {_COLUMN_NAMES} FROM article_content WHERE id IN ({placeholders(part)})",
+            part,
+        )
+        # The FTS index and this copy tokenize alike, so these are the index's counts.
+        counted = await conn.execute_fetchall(
+            f"SELECT w.term, w.doc, sum({_WEIGHT_CASE}) FROM temp.search_delta_words AS w "
+            "WHERE w.term IN (SELECT term FROM search_terms) GROUP BY w.term, w.doc"
+        )
+        lengths = await _lengths(conn, part)
+        joining = []
+        for word, rowid, weight in counted:
+            threshold, avgdl = terms[word]
+            if saturation(weight, lengths[rowid], avgdl) > threshold:
+                joining.append((word, rowid, weight, lengths[rowid]))
+        await conn.executemany(
+            "INSERT INTO search_top (term, article_id, weight, length) VALUES (?, ?, ?, ?)",
+            joining,
+        )
+    await conn.execute("DELETE FROM temp.search_delta")
+
+
+async def _rebuild_short(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
+    """Rebuild lists that removals left with fewer than half their articles."""
+    short = await conn.execute_fetchall(
+        "SELECT t.term FROM search_terms AS t WHERE t.threshold > 0 AND "
+        "(SELECT count(*) FROM search_top AS s WHERE s.term = t.term) < ?",
+        (LIST_SIZE // 2,),
+    )
+    for (word,) in short:
+        rows = list(
+            await conn.execute_fetchall(
+                f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (f'"{word}"',)
+            )
+        )
+        await build_word(conn, word, rows[0][0], corpus)
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    avgdl: float
+    changes: int
+
+
+async def _load_state(conn: aiosqlite.Connection) -> _State | None:
+    rows = list(await conn.execute_fetchall("SELECT value FROM meta WHERE key = ?", (STATE_KEY,)))
+    if not rows:
+        return None
+    data: dict[str, Any] = json.loads(rows[0][0])
+    return _State(float(data["avgdl"]), int(data["changes"]))
+
+
+async def _save_state(conn: aiosqlite.Connection, state: _State) -> None:
+    await conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (STATE_KEY, json.dumps({"avgdl": state.avgdl, "changes": state.changes})),
+    )
+
+
+async def refresh(conn: aiosqlite.Connection, changed_ids: Collection[int], removed: int) -> None:
+    """Bring the lists in step with the index after an ingest changed articles (inside
+    the ingest's transaction: readers see old lists with the old index, or new with new)."""
+    corpus = await _corpus(conn)
+    state = await _load_state(conn)
+    changes = (state.changes if state else 0) + len(changed_ids) + removed
+    drifted = state is not None and abs(corpus.avgdl - state.avgdl) > MAX_DRIFT * state.avgdl
+    if corpus.rows == 0 or state is None or drifted or changes > REBUILD_FRACTION * corpus.rows:
+        await rebuild(conn, corpus)
+        await _save_state(conn, _State(corpus.avgdl, 0))
+        return
+    ids = list(changed_ids)
+    for part in chunked(ids, SQL_CHUNK):
+        await conn.execute(
+            f"DELETE FROM search_top WHERE article_id IN ({placeholders(part)})", part
+        )
+    await _score_new(conn, ids)
+    await _rebuild_short(conn, corpus)
+    await _save_state(conn, _State(state.avgdl, changes))
+
+
+# ---------------------------------------------------------------- answering from a list
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPage:
+    """A page proven exact from a top list: (score, article id) in order."""
+
+    hits: list[tuple[float, int]]
+    has_more: bool
+    matches: int  # articles containing the word, filter or not
+
+
+async def listed_page(
+    db: Reader,
+    word: str,
+    filter: ArticleFilter,
+    size: int,
+    *,
+    after: tuple[float, int] | None = None,
+    offset: int = 0,
+) -> ListedPage | None:
+    """The page of a one-word search in relevance order (score, then id, descending),
+    from the word's top list; None when there is no list or it cannot prove the page."""
+    found = await db.fetch_one(
+        f"SELECT t.threshold, t.avgdl, ({AVERAGES_SQL}), "
+        f"(SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?) "
+        "FROM search_terms AS t WHERE t.term = ?",
+        (f'"{word}"', word),
+    )
+    if found is None:
+        return None
+    threshold, list_avgdl, block, matches = found
+    corpus = CorpusStats.from_block(block)
+    avgdl = corpus.avgdl
+    word_idf = idf(corpus.rows, matches)
+    bound = word_idf * threshold * max(1.0, avgdl / list_avgdl) * SAFETY
+    if filter.is_empty():
+        rows = await db.fetch(
+            "SELECT article_id, weight, length FROM search_top WHERE term = ?", (word,)
+        )
+    else:
+        condition = compile_filter(filter)
+        rows = await db.fetch(
+            "SELECT s.article_id, s.weight, s.length FROM search_top AS s CROSS JOIN "
+            f"articles AS a ON a.id = s.article_id WHERE s.term = ? AND ({condition.sql})",
+            (word, *condition.params),
+        )
+    scored = [
+        (relevance([(word_idf, weight)], length, avgdl), rowid) for rowid, weight, length in rows
+    ]
+    if after is not None:
+        scored = [hit for hit in scored if hit < after]
+    scored.sort(reverse=True)
+    needed = offset + size + 1
+    if len(scored) >= needed and scored[needed - 1][0] > bound:
+        return ListedPage(scored[offset : offset + size], True, matches)
+    if threshold == 0.0:  # the list holds every article with the word
+        return ListedPage(scored[offset : offset + size], len(scored) >= needed, matches)
+    return None

@@ -1,0 +1,279 @@
+"""Full-text search: a connection of ranked hits with scores and highlights."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from loaders.query.ordering import MOST_RELEVANT
+from loaders.query.pages import PageRequest, count_before, exists_beyond
+from loaders.query.sources import MatchScope
+from loaders.search.highlight import MAX_SNIPPET_TOKENS, Markers
+from loaders.search.hits import Hit, search_page
+from loaders.search.language import MAX_QUERY_CHARS, SearchQuery, SearchSyntaxError, parse_query
+from schema.context import Info
+from schema.errors import PublicError, checked_text
+from schema.filters import FilterArg, to_filter
+from schema.ids import decode_article_cursor, encode_article_cursor
+from schema.ordering import ArticleOrder, to_ordering
+from schema.types.article import Article
+from schema.types.facets import ArticleFacets
+from schema.types.pagination import (
+    After,
+    Before,
+    First,
+    Last,
+    Offset,
+    PageInfo,
+    check_window,
+    page_info,
+)
+
+MAX_MARKER_CHARS = 64
+
+
+class InvalidSearch(PublicError):
+    code = "INVALID_SEARCH"
+
+
+QUERY_DESCRIPTION = (
+    "What to look for, in the query language (at most "
+    f'{MAX_QUERY_CHARS} characters): `solar grid` (every word), `"solar grid"` '
+    "(a phrase), `regulat*` (a prefix, 2+ letters), `-drone` (leave out), `cloud OR edge` "
+    "(either; upper-case OR, grouping tighter than the implicit AND). Words are letters "
+    "and digits, matched ignoring case and diacritics, without stemming; other "
+    "punctuation is plain text. Searches title, excerpt, body, topic names and provider "
+    "name."
+)
+ORDER_DESCRIPTION = (
+    "Order keys, most significant first; null or empty means most relevant first "
+    "(relevance, then a stable internal key). Any other order replaces relevance."
+)
+
+
+@strawberry.type(description="Where the query matched, as HTML: text escaped, matches marked.")
+class SearchHighlights:
+    title: str = strawberry.field(
+        description="The title, HTML-escaped, each match between the markers."
+    )
+    excerpt: str | None = strawberry.field(
+        description="The excerpt, HTML-escaped, each match between the markers; null when "
+        "the article has none."
+    )
+    body: str | None = strawberry.field(
+        description="A snippet of the markdown body around its best matches, HTML-escaped "
+        "with matches marked and `ellipsis` where text is cut; null when the body does "
+        "not match."
+    )
+
+
+def _markers(start: str, end: str, ellipsis: str, snippet_words: int) -> Markers:
+    for name, value in (("start", start), ("end", end), ("ellipsis", ellipsis)):
+        checked_text(value, name)
+        if len(value) > MAX_MARKER_CHARS:
+            raise PublicError(f"`{name}` takes at most {MAX_MARKER_CHARS} characters")
+    if not 1 <= snippet_words <= MAX_SNIPPET_TOKENS:
+        raise PublicError(
+            f"`snippetWords` must be between 1 and {MAX_SNIPPET_TOKENS}, got {snippet_words}"
+        )
+    return Markers(start, end, ellipsis, snippet_words)
+
+
+Marker = Annotated[
+    str,
+    strawberry.argument(
+        description="Inserted as given, not escaped: it is your HTML (keep it well-formed)."
+    ),
+]
+
+
+@strawberry.type(description="One search hit: the article, its score, its cursor.")
+class SearchEdge:
+    cursor: str = strawberry.field(
+        description="Opaque position in this search's order; pass it as `after` or `before` "
+        "with the same query and order."
+    )
+    node: Article = strawberry.field(description="The matching article.")
+    known_score: strawberry.Private[float | None]
+    expression: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Relevance (bm25 with field weights: title 10, topic names 5, excerpt 4, "
+        "provider name 2, body 1; higher is better). Comparable within one search only."
+    )
+    async def score(self, info: Info) -> float:
+        if self.known_score is not None:
+            return self.known_score
+        found = await info.context.loaders.search_score(self.expression).load(self.node.row.id)
+        return found if found is not None else 0.0
+
+    @strawberry.field(description="Where the query matched, with configurable markers.")
+    async def highlights(
+        self,
+        info: Info,
+        start: Marker = "<mark>",
+        end: Marker = "</mark>",
+        ellipsis: Annotated[
+            str, strawberry.argument(description="Marks text cut from the body snippet.")
+        ] = "…",
+        snippet_words: Annotated[
+            int,
+            strawberry.argument(
+                description=f"Length of the body snippet in words (1 to {MAX_SNIPPET_TOKENS})."
+            ),
+        ] = 24,
+    ) -> SearchHighlights:
+        markers = _markers(start, end, ellipsis, snippet_words)
+        loader = info.context.loaders.highlights(self.expression, markers)
+        found = await loader.load(self.node.row.id)
+        if found is None:  # changed by an ingest since the page was read
+            return SearchHighlights(title=self.node.title, excerpt=self.node.excerpt, body=None)
+        return SearchHighlights(title=found.title, excerpt=found.excerpt, body=found.body)
+
+
+@strawberry.type(
+    description="A page of search hits (Relay cursor connection) with the number of hits "
+    "and their facets."
+)
+class SearchConnection:
+    edges: list[SearchEdge] = strawberry.field(description="Hits of this page with cursors.")
+    page_info: PageInfo = strawberry.field(description="Cursors, page numbers and neighbours.")
+    interpretation: str = strawberry.field(
+        description='How the query was read, in the query language: words, `"phrases"`, '
+        "`prefix*`, `(a OR b)` groups and `-excluded` parts (punctuation dropped)."
+    )
+    scope: strawberry.Private[MatchScope]
+    request: strawberry.Private[PageRequest]
+    matches: strawberry.Private[int | None]
+
+    @strawberry.field(description="The matching articles of this page, without cursors.")
+    def nodes(self) -> list[Article]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="How many articles match the query and the filter.")
+    async def total_count(self, info: Info) -> int:
+        if self.matches is not None and self.request.filter.is_empty():
+            return self.matches
+        loader = info.context.loaders.search_count(self.scope.expression, self.request.filter)
+        return await loader.load(None)
+
+    @strawberry.field(description="Counts over all hits (not just this page), for filter UIs.")
+    def facets(self) -> ArticleFacets:
+        return ArticleFacets(scope=self.scope, parent=None, filter=self.request.filter)
+
+
+def _query(text: str) -> SearchQuery:
+    try:
+        return parse_query(checked_text(text, "query"))
+    except SearchSyntaxError as exc:
+        raise InvalidSearch(str(exc)) from None
+
+
+async def search_connection(
+    info: Info,
+    query: str,
+    *,
+    filter: FilterArg = None,
+    order_by: list[ArticleOrder] | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+    offset: Offset = None,
+) -> SearchConnection:
+    context = info.context
+    parsed = _query(query)
+    window = check_window(
+        context.limits, first, last, cursors=after is not None or before is not None,
+        offset=offset,
+    )  # fmt: skip
+    ordering = to_ordering(order_by) if order_by else MOST_RELEVANT
+    # Relevance depends on the query: its cursors name the query too.
+    signature = ordering.signature
+    if ordering.has_relevance:
+        signature += f"~{parsed.fingerprint()}"
+    types = ordering.value_types()
+    request = PageRequest(
+        first=window.first,
+        last=window.last,
+        after=decode_article_cursor(after, signature, types) if after else None,
+        before=decode_article_cursor(before, signature, types) if before else None,
+        offset=window.offset,
+        filter=to_filter(filter),
+        ordering=ordering,
+    )
+    expression = parsed.expression()
+    page = await search_page(context.db, parsed, request)
+
+    def edge(hit: Hit) -> SearchEdge:
+        position = ordering.position(hit.row, hit.score)
+        return SearchEdge(
+            cursor=encode_article_cursor(signature, position),
+            node=Article.from_row(hit.row),
+            known_score=hit.score,
+            expression=expression,
+        )
+
+    edges = [edge(hit) for hit in page.hits]
+    scope = MatchScope(expression)
+    db, rest = context.db, request.filter
+
+    async def exists(position: tuple[object, ...] | None, before: bool) -> bool:
+        if position is None:
+            return False
+        return await exists_beyond(db, scope, None, rest, ordering, position, before=before)
+
+    async def total() -> int:
+        if page.matches is not None and rest.is_empty():
+            return page.matches
+        return await context.loaders.search_count(expression, rest).load(None)
+
+    async def previous() -> bool:
+        if request.backwards and page.has_more:
+            return True
+        if request.offset > 0:
+            return bool(page.hits) or await total() > 0
+        return await exists(request.after, before=True)
+
+    async def following() -> bool:
+        if not request.backwards and page.has_more:
+            return True
+        return await exists(request.before, before=False)
+
+    async def items_before() -> int | None:
+        if request.after is None and request.before is None:
+            if request.backwards:
+                return max(0, await total() - len(page.hits))
+            return request.offset
+        if page.hits:
+            first_hit = page.hits[0]
+            position, inclusive = ordering.position(first_hit.row, first_hit.score), False
+        elif request.after is not None:
+            position, inclusive = request.after, True
+        else:
+            return 0
+        return await count_before(db, scope, None, rest, ordering, position, inclusive=inclusive)
+
+    return SearchConnection(
+        edges=edges,
+        page_info=page_info(
+            [e.cursor for e in edges],
+            has_next=False,
+            page_size=window.size,
+            previous_check=previous,
+            next_check=following,
+            items_before=items_before,
+            total=total,
+        ),
+        interpretation=parsed.interpretation(),
+        scope=scope,
+        request=request,
+        matches=page.matches,
+    )
+
+
+SearchOrderArg = Annotated[
+    list[ArticleOrder] | None, strawberry.argument(description=ORDER_DESCRIPTION)
+]
+QueryArg = Annotated[str, strawberry.argument(description=QUERY_DESCRIPTION)]

@@ -1,0 +1,231 @@
+"""Top lists answer one-word searches exactly, and ingests keep them true.
+
+Small thresholds make lists on a small synthetic corpus; every page they serve is
+compared with the page that scoring every match gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from loaders.ingest import ingest
+from loaders.query.filters import ArticleFilter
+from loaders.query.ordering import MOST_RELEVANT
+from loaders.query.pages import PageRequest
+from loaders.reader import Reader
+from loaders.search import toplists
+from loaders.search.hits import HitPage, search_page
+from loaders.search.language import parse_query
+from loaders.search.statistics import AVERAGES_SQL, CorpusStats, idf
+from loaders.search.weights import RELEVANCE_SQL
+from loaders.synthetic import generate_corpus
+from tests.statements import StatementCounter
+
+ARTICLES = 400
+WORDS = ("data", "apps", "cloud", "teams", "the", "platform")
+FILTERS = [
+    ArticleFilter(),
+    ArticleFilter(types=("article",)),
+    ArticleFilter(published=True),
+    ArticleFilter(types=("video",)),  # narrow: often cannot be proven from the list
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("toplists") / "corpus"
+    generate_corpus(folder, ARTICLES, seed=11)
+    return folder
+
+
+@pytest.fixture
+def small_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(toplists, "MIN_ARTICLES", 40)
+    monkeypatch.setattr(toplists, "LIST_SIZE", 30)
+
+
+@pytest.fixture(scope="module")
+def listed_db(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    """The corpus ingested with small lists (read-only for the tests that use it)."""
+    db_path = tmp_path_factory.mktemp("listed") / "lists.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(toplists, "MIN_ARTICLES", 40)
+        patch.setattr(toplists, "LIST_SIZE", 30)
+        asyncio.run(ingest(db_path, [corpus], workers=0))
+    return db_path
+
+
+@pytest.fixture
+async def listed(listed_db: Path) -> AsyncIterator[Reader]:
+    reader = await Reader.open(listed_db, size=1)
+    yield reader
+    await reader.close()
+
+
+def _ids(page: HitPage) -> list[tuple[int, float | None]]:
+    return [(hit.row.id, hit.score) for hit in page.hits]
+
+
+async def _compare_walk(db: Reader, word: str, filter: ArticleFilter, size: int) -> int:
+    """Walk pages by cursor; each must equal the fully scored page. Pages from lists."""
+    query = parse_query(word)
+    after = None
+    served = 0
+    for _ in range(4):
+        request = PageRequest(first=size, after=after, filter=filter, ordering=MOST_RELEVANT)
+        fast = await search_page(db, query, request)
+        full = await search_page(db, query, request, top_lists=False)
+        assert _ids(fast) == _ids(full), (word, filter, after)
+        assert fast.has_more == full.has_more
+        served += fast.from_top_list
+        if not fast.hits:
+            break
+        last = fast.hits[-1]
+        assert last.score is not None
+        after = (last.score, last.row.id)
+    return served
+
+
+async def test_lists_serve_exact_pages(listed: Reader) -> None:
+    terms = await listed.fetch("SELECT count(*) FROM search_terms")
+    assert terms[0][0] > len(WORDS)
+    served = 0
+    for word in WORDS:
+        for filter in FILTERS:
+            served += await _compare_walk(listed, word, filter, 5)
+    assert served > 20  # most first pages come from the lists
+
+
+async def test_offsets_and_exhausted_lists_fall_back_exactly(listed: Reader) -> None:
+    query = parse_query("data")
+    for offset in (0, 10, 24, 29, 60):
+        request = PageRequest(first=5, offset=offset, ordering=MOST_RELEVANT)
+        fast = await search_page(listed, query, request)
+        full = await search_page(listed, query, request, top_lists=False)
+        assert _ids(fast) == _ids(full)
+        assert fast.from_top_list == (offset + 5 < 30)  # the list proves the first 30 only
+
+
+async def test_a_listed_page_costs_three_statements(listed: Reader) -> None:
+    counter = StatementCounter()
+    await listed.set_trace(counter)
+    page = await search_page(
+        listed, parse_query("Data"), PageRequest(first=20, ordering=MOST_RELEVANT)
+    )
+    await listed.set_trace(None)
+    assert page.from_top_list and len(page.hits) == 20
+    # statistics, the list's candidates, the page's rows
+    assert len(counter.statements) == 3, counter.statements
+
+
+async def _check_invariant(db: Reader) -> int:
+    """Every article outside a word's list scores at most what the bound allows."""
+    block = await db.fetch_one(AVERAGES_SQL)
+    assert block is not None
+    corpus = CorpusStats.from_block(block[0])
+    checked = 0
+    for word, threshold, list_avgdl in await db.fetch(
+        "SELECT term, threshold, avgdl FROM search_terms"
+    ):
+        listed = {
+            r[0]
+            for r in await db.fetch("SELECT article_id FROM search_top WHERE term = ?", (word,))
+        }
+        scores = await db.fetch(
+            f"SELECT rowid, {RELEVANCE_SQL} FROM article_fts WHERE article_fts MATCH ?",
+            (f'"{word}"',),
+        )
+        bound = idf(corpus.rows, len(scores)) * threshold * max(1.0, corpus.avgdl / list_avgdl)
+        outside = [score for rowid, score in scores if rowid not in listed]
+        assert all(score <= bound * toplists.SAFETY for score in outside), word
+        assert len(listed) <= len(scores)
+        checked += 1
+    return checked
+
+
+async def test_ingests_keep_lists_true(tmp_path: Path, corpus: Path, small_lists: None,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr(toplists, "REBUILD_FRACTION", 1.0)  # only deltas after the first build
+    monkeypatch.setattr(toplists, "MAX_DRIFT", 1.0)
+    folder = tmp_path / "corpus"
+    shutil.copytree(corpus, folder)
+    db_path = tmp_path / "delta.db"
+    await ingest(db_path, [folder], workers=0)
+    files = sorted(folder.rglob("*.md"))
+    # Edits that push articles into lists (a word repeated in the title) and out of them.
+    for path in files[:15]:
+        text = path.read_text()
+        path.write_text(re.sub(r"^title: .*$", "title: data data cloud data apps", text, count=1,
+                               flags=re.M))  # fmt: skip
+    for path in files[15:40]:
+        path.unlink()
+    for i in range(10):
+        (folder / f"added_{i}.md").write_text(
+            f"---\ntitle: Cloud data teams {i}\npublishedDateTime: 2021-12-0{i % 9 + 1}\n---\n"
+            + "data cloud apps platform " * (i + 1)
+            + "\n"
+        )
+    before = await _state(db_path)
+    report = await ingest(db_path, [folder], workers=0)
+    assert len(report.updated) == 15 and len(report.removed) == 25 and len(report.added) == 10
+    after = await _state(db_path)
+    assert after["changes"] == before["changes"] + 50  # the delta path ran, not a rebuild
+    reader = await Reader.open(db_path, size=1)
+    try:
+        assert await _check_invariant(reader) > len(WORDS)
+        served = 0
+        for word in WORDS:
+            for filter in FILTERS:
+                served += await _compare_walk(reader, word, filter, 5)
+        assert served > 20
+        top = await search_page(
+            reader, parse_query("data"), PageRequest(first=15, ordering=MOST_RELEVANT)
+        )
+        edited = {
+            r[0]
+            for r in await reader.fetch(
+                "SELECT id FROM articles WHERE sort_title LIKE 'data data%'"
+            )
+        }
+        # Edited articles reached the list (their old entries were dropped on edit).
+        assert top.from_top_list and edited & {hit.row.id for hit in top.hits}
+    finally:
+        await reader.close()
+
+
+async def _state(db_path: Path) -> dict[str, float]:
+    conn = sqlite3.connect(db_path)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (toplists.STATE_KEY,)).fetchone()
+        data: dict[str, float] = json.loads(row[0])
+        return data
+    finally:
+        conn.close()
+
+
+async def test_large_changes_rebuild_the_lists(
+    tmp_path: Path, corpus: Path, small_lists: None
+) -> None:
+    folder = tmp_path / "corpus"
+    shutil.copytree(corpus, folder)
+    db_path = tmp_path / "rebuild.db"
+    await ingest(db_path, [folder], workers=0)
+    for path in sorted(folder.rglob("*.md"))[: ARTICLES // 5]:
+        path.unlink()
+    await ingest(db_path, [folder], workers=0)
+    assert (await _state(db_path))["changes"] == 0  # a fifth of the corpus: rebuilt
+    reader = await Reader.open(db_path, size=1)
+    try:
+        assert await _check_invariant(reader) > len(WORDS)
+        sizes = await reader.fetch("SELECT count(*) FROM search_top GROUP BY term")
+        assert all(size == toplists.LIST_SIZE for (size,) in sizes)
+    finally:
+        await reader.close()
