@@ -13,6 +13,7 @@ from loaders.query.sources import Scope
 from loaders.urls import normalize_url
 from loaders.watch import read_state
 from schema.context import Info
+from schema.eager import preload_articles
 from schema.errors import PublicError, checked_text
 from schema.filters import FilterArg
 from schema.ids import parse_global_id
@@ -39,7 +40,10 @@ async def load_node(info: Info, token: str) -> Node | None:
     loaders = info.context.loaders
     if type_name == "Article":
         article = await loaders.article_by_path.load(key)
-        return Article.from_row(article) if article else None
+        if article is None:
+            return None
+        await preload_articles(info, [article], info._raw_info.field_nodes)
+        return Article.from_row(article)
     if type_name == "Provider":
         provider = await loaders.provider_by_domain.load(key)
         return Provider.from_row(provider) if provider else None
@@ -87,7 +91,10 @@ class Query:
         if article_id is None:
             return None
         row = await info.context.loaders.article_by_id.load(article_id)
-        return Article.from_row(row) if row else None
+        if row is None:
+            return None
+        await preload_articles(info, [row], info._raw_info.field_nodes)
+        return Article.from_row(row)
 
     @strawberry.field(
         description="Articles of the corpus: filtered, ordered (newest first by default) and "

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from loaders.query.sources import Scope
-from loaders.rows import ArticleRow, RelatedRow
+from loaders.rows import ArticleRow, ProviderRow, RelatedRow, TopicRow
 from schema.context import Info
+from schema.eager import cached
 from schema.filters import FilterArg
 from schema.ids import global_id
 from schema.ordering import OrderByArg
@@ -81,36 +82,32 @@ class Article(Node):
         description="Markdown body after the frontmatter; may be empty. Read only when asked "
         "for: list pages that leave it out never load it."
     )
-    async def body(self, info: Info) -> str:
-        return await info.context.loaders.body_by_article_id.load(self.row.id)
+    def body(self, info: Info) -> str:
+        return cached(info.context.loaders.body_by_article_id, self.row.id, str)
+
+    # The resolvers below answer from the DataLoader caches that the resolver which made
+    # this article filled ahead (schema/eager.py), or else return an awaitable load.
 
     @strawberry.field(description="Who published it; null when the file names no provider.")
-    async def provider(self, info: Info) -> ProviderRef | None:
-        from schema.types.provider import Provider
-
+    def provider(self, info: Info) -> ProviderRef | None:
         if self.row.provider_id is None:
             return None
-        found = await info.context.loaders.provider_by_id.load(self.row.provider_id)
-        return Provider.from_row(found) if found else None
+        return cached(info.context.loaders.provider_by_id, self.row.provider_id, provider_of)
 
     @strawberry.field(description="Topics in the order the article lists them.")
-    async def topics(self, info: Info) -> list[TopicRef]:
-        from schema.types.topic import Topic
-
-        rows = await info.context.loaders.topics_by_article_id.load(self.row.id)
-        return [Topic.from_row(r) for r in rows]
+    def topics(self, info: Info) -> list[TopicRef]:
+        return cached(info.context.loaders.topics_by_article_id, self.row.id, topics_of)
 
     @strawberry.field(description="Images in the order the article lists them.")
-    async def images(self, info: Info) -> list[Image]:
-        return images(await info.context.loaders.images_by_article_id.load(self.row.id))
+    def images(self, info: Info) -> list[Image]:
+        return cached(info.context.loaders.images_by_article_id, self.row.id, images)
 
     @strawberry.field(
         description="The article's `related` references in frontmatter order, each linked "
         "to the corpus article it points at when there is one."
     )
-    async def related(self, info: Info) -> list[RelatedArticle]:
-        rows = await info.context.loaders.related_by_article_id.load(self.row.id)
-        return [RelatedArticle.from_row(r) for r in rows]
+    def related(self, info: Info) -> list[RelatedArticle]:
+        return cached(info.context.loaders.related_by_article_id, self.row.id, references_of)
 
     @strawberry.field(
         description="Corpus articles whose `related` lists point at this one (newest first "
@@ -166,13 +163,10 @@ class RelatedProvider:
     domain: str | None = strawberry.field(description="Provider domain as written.")
 
     @strawberry.field(description="The corpus provider with this domain, if any.")
-    async def provider(self, info: Info) -> ProviderRef | None:
-        from schema.types.provider import Provider
-
+    def provider(self, info: Info) -> ProviderRef | None:
         if not self.domain:
             return None
-        found = await info.context.loaders.provider_by_domain.load(self.domain)
-        return Provider.from_row(found) if found else None
+        return cached(info.context.loaders.provider_by_domain, self.domain, provider_of)
 
 
 @strawberry.type(
@@ -224,8 +218,27 @@ class RelatedArticle:
         description="The corpus article this reference points at (matched on any of its "
         "URLs after normalization), or null when it points outside the corpus."
     )
-    async def article(self, info: Info) -> Article | None:
+    def article(self, info: Info) -> Article | None:
         if self.target_id is None:
             return None
-        row = await info.context.loaders.article_by_id.load(self.target_id)
-        return Article.from_row(row) if row else None
+        return cached(info.context.loaders.article_by_id, self.target_id, article_of)
+
+
+def article_of(row: ArticleRow | None) -> Article | None:
+    return Article.from_row(row) if row else None
+
+
+def provider_of(row: ProviderRow | None) -> Provider | None:
+    from schema.types.provider import Provider
+
+    return Provider.from_row(row) if row else None
+
+
+def topics_of(rows: list[TopicRow]) -> list[Topic]:
+    from schema.types.topic import Topic
+
+    return [Topic.from_row(r) for r in rows]
+
+
+def references_of(rows: list[RelatedRow]) -> list[RelatedArticle]:
+    return [RelatedArticle.from_row(r) for r in rows]

@@ -12,6 +12,7 @@ import strawberry
 from loaders.query.pages import PageRequest, count_before, exists_beyond
 from loaders.query.sources import Scope
 from schema.context import Info
+from schema.eager import cached, preload_connection
 from schema.filters import ArticleFilterInput, to_filter
 from schema.ids import decode_article_cursor, encode_article_cursor
 from schema.ordering import ArticleOrder, to_ordering
@@ -46,8 +47,9 @@ class ArticleConnection:
     @strawberry.field(
         description="How many articles the whole filtered list holds (not just this page)."
     )
-    async def total_count(self, info: Info) -> int:
-        return await info.context.loaders.count(self.scope, self.request.filter).load(self.parent)
+    def total_count(self, info: Info) -> int:
+        loader = info.context.loaders.count(self.scope, self.request.filter)
+        return cached(loader, self.parent, int)
 
     @strawberry.field(description="Counts over the whole filtered list, for filter UIs.")
     def facets(self) -> ArticleFacets:
@@ -85,6 +87,7 @@ async def article_connection(
         ordering=ordering,
     )
     page = await context.loaders.page(scope, request).load(parent)
+    await preload_connection(info, page.rows, context.loaders.count(scope, request.filter), parent)
     edges = [
         ArticleEdge(
             cursor=encode_article_cursor(ordering.signature, ordering.position(row)),

@@ -13,6 +13,7 @@ from loaders.search.highlight import MAX_SNIPPET_TOKENS, Markers
 from loaders.search.hits import Hit, search_page
 from loaders.search.language import MAX_QUERY_CHARS, SearchQuery, SearchSyntaxError, parse_query
 from schema.context import Info
+from schema.eager import at, preload_articles
 from schema.errors import PublicError, checked_text
 from schema.filters import FilterArg, to_filter
 from schema.ids import decode_article_cursor, encode_article_cursor
@@ -215,6 +216,9 @@ async def search_connection(
             expression=expression,
         )
 
+    nodes = info._raw_info.field_nodes
+    selected = at(info, nodes, "nodes") + at(info, nodes, "edges", "node")
+    await preload_articles(info, [hit.row for hit in page.hits], selected)
     edges = [edge(hit) for hit in page.hits]
     scope = MatchScope(expression)
     db, rest = context.db, request.filter
