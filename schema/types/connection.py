@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import strawberry
 
-from loaders.query.pages import PageRequest, count_before, exists_beyond
+from loaders.query.pages import PageRequest
 from loaders.query.sources import Scope
 from schema.context import Info
 from schema.eager import cached, preload_connection
-from schema.filters import ArticleFilterInput, to_filter
-from schema.ids import decode_article_cursor, encode_article_cursor
+from schema.filters import ArticleFilterInput
+from schema.ids import encode_article_cursor
 from schema.ordering import ArticleOrder, to_ordering
 from schema.types.article import Article
 from schema.types.facets import ArticleFacets
-from schema.types.pagination import PageInfo, check_window, page_info
+from schema.types.pagination import PageInfo
+from schema.types.window import Window, page_request
 
 
 @strawberry.type(description="An article in a connection, with its cursor.")
@@ -71,76 +72,32 @@ async def article_connection(
 ) -> ArticleConnection:
     """A page of the scope's articles; pages of many parents share one statement."""
     context = info.context
-    window = check_window(
-        context.limits, first, last, cursors=after is not None or before is not None,
-        offset=offset,
-    )  # fmt: skip
     ordering = to_ordering(order_by)
-    types = ordering.value_types()
-    request = PageRequest(
-        first=window.first,
-        last=window.last,
-        after=decode_article_cursor(after, ordering.signature, types) if after else None,
-        before=decode_article_cursor(before, ordering.signature, types) if before else None,
-        offset=window.offset,
-        filter=to_filter(filter),
-        ordering=ordering,
-    )
+    request = page_request(
+        info, ordering, ordering.signature, filter=filter, first=first, after=after,
+        last=last, before=before, offset=offset,
+    )  # fmt: skip
+    count = context.loaders.count(scope, request.filter)
     page = await context.loaders.page(scope, request).load(parent)
-    await preload_connection(info, page.rows, context.loaders.count(scope, request.filter), parent)
+    await preload_connection(info, page.rows, count, parent)
+    positions = [ordering.position(row) for row in page.rows]
     edges = [
-        ArticleEdge(
-            cursor=encode_article_cursor(ordering.signature, ordering.position(row)),
-            node=Article.from_row(row),
-        )
-        for row in page.rows
+        ArticleEdge(cursor=encode_article_cursor(ordering.signature, p), node=Article.from_row(r))
+        for p, r in zip(positions, page.rows, strict=True)
     ]
-    db, rest = context.db, request.filter
-
-    async def exists(position: tuple[object, ...] | None, before: bool) -> bool:
-        if position is None:
-            return False
-        return await exists_beyond(db, scope, parent, rest, ordering, position, before=before)
-
-    async def previous() -> bool:
-        if request.backwards and page.has_more:
-            return True
-        if request.offset > 0:
-            return bool(page.rows) or await total() > 0
-        return await exists(request.after, before=True)
-
-    async def following() -> bool:
-        if not request.backwards and page.has_more:
-            return True
-        return await exists(request.before, before=False)
-
-    async def items_before() -> int | None:
-        if request.after is None and request.before is None:
-            if request.backwards:
-                return max(0, await total() - len(page.rows))
-            return request.offset
-        if page.rows:
-            position, inclusive = ordering.position(page.rows[0]), False
-        elif request.after is not None:
-            position, inclusive = request.after, True  # an empty page after the cursor's row
-        else:
-            return 0  # nothing before `before`
-        return await count_before(db, scope, parent, rest, ordering, position, inclusive=inclusive)
-
-    async def total() -> int:
-        return int(await context.loaders.count(scope, rest).load(parent))
-
+    window = Window(
+        db=context.db,
+        scope=scope,
+        parent=parent,
+        request=request,
+        rows=len(page.rows),
+        has_more=page.has_more,
+        first_position=positions[0] if positions else None,
+        total=lambda: cached(count, parent, int),
+    )
     return ArticleConnection(
         edges=edges,
-        page_info=page_info(
-            [e.cursor for e in edges],
-            has_next=False,
-            page_size=window.size,
-            previous_check=previous,
-            next_check=following,
-            items_before=items_before,
-            total=total,
-        ),
+        page_info=window.page_info([e.cursor for e in edges]),
         scope=scope,
         parent=parent,
         request=request,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -13,6 +14,8 @@ from loaders.reads import count_entities_before
 from schema.errors import InvalidPagination, PageSizeError
 from schema.limits import DEFAULT_LIMITS, DEFAULT_PAGE_SIZE, Limits
 
+T = TypeVar("T")
+R = TypeVar("R")
 MAX_PAGE_SIZE = DEFAULT_LIMITS.max_page_size  # the default; servers may configure another
 
 FIRST_DESCRIPTION = (
@@ -98,12 +101,31 @@ def check_window(
     return Window(check_first(first, limits), None, offset or 0)
 
 
-async def _no() -> bool:
+def _no() -> bool:
     return False
 
 
-async def _unknown() -> int | None:
+def _unknown() -> int | None:
     return None
+
+
+# Page info callbacks answer with a value when they know it without I/O, else with
+# an awaitable; the resolvers pass either on (graphql-core awaits what needs it).
+Check = Callable[[], bool | Awaitable[bool]]
+Count = Callable[[], int | Awaitable[int | None] | None]
+Total = Callable[[], int | Awaitable[int]]
+
+
+def then(value: T | Awaitable[T], use: Callable[[T], R]) -> R:
+    """`use(value)` now, or an awaitable of it once `value` arrives (typed as the value:
+    graphql-core takes either from a resolver)."""
+    if not inspect.isawaitable(value):
+        return use(value)
+
+    async def later() -> R:
+        return use(await value)
+
+    return later()  # type: ignore[return-value]
 
 
 @strawberry.type(description="Where a page sits in its list (Relay cursor connections).")
@@ -116,45 +138,46 @@ class PageInfo:
         description="Cursor of the last item; pass it as `after` for the next page."
     )
     page_size: int = strawberry.field(description="The page size asked for (`first` or `last`).")
-    more_after: strawberry.Private[bool] = False
-    previous_check: strawberry.Private[Callable[[], Awaitable[bool]]] = _no
-    next_check: strawberry.Private[Callable[[], Awaitable[bool]]] = _no
-    items_before: strawberry.Private[Callable[[], Awaitable[int | None]]] = _unknown
-    total: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+    previous_check: strawberry.Private[Check] = _no
+    next_check: strawberry.Private[Check] = _no
+    items_before: strawberry.Private[Count] = _unknown
+    total: strawberry.Private[Total | None] = None
 
     @strawberry.field(
         description="Whether items precede this page (with `first`: whether any come "
         "before `after` or `offset`)."
     )
-    async def has_previous_page(self) -> bool:
-        return await self.previous_check()
+    def has_previous_page(self) -> bool:
+        return then(self.previous_check(), bool)
 
     @strawberry.field(
         description="Whether items follow this page (with `last`: whether any come after `before`)."
     )
-    async def has_next_page(self) -> bool:
-        return self.more_after or await self.next_check()
+    def has_next_page(self) -> bool:
+        return then(self.next_check(), bool)
 
     @strawberry.field(
         description="The number of this page in page-number navigation: 1 + (items before "
         "it) ÷ pageSize, rounded down. With cursors, the page holding this page's first "
         "item. Null when pageSize is 0."
     )
-    async def current_page(self) -> int | None:
-        before = await self.items_before()
-        if before is None or self.page_size == 0:
+    def current_page(self) -> int | None:
+        size = self.page_size
+        if size == 0:
             return None
-        return before // self.page_size + 1
+        return then(
+            self.items_before(), lambda before: None if before is None else before // size + 1
+        )
 
     @strawberry.field(
         description="How many pages of pageSize the whole list fills (at least 1). Null when "
         "pageSize is 0."
     )
-    async def page_count(self) -> int | None:
-        if self.total is None or self.page_size == 0:
+    def page_count(self) -> int | None:
+        size = self.page_size
+        if self.total is None or size == 0:
             return None
-        total = await self.total()
-        return max(1, -(-total // self.page_size))
+        return then(self.total(), lambda total: max(1, -(-total // size)))
 
 
 def page_info(
@@ -162,18 +185,17 @@ def page_info(
     has_next: bool,
     page_size: int,
     *,
-    previous_check: Callable[[], Awaitable[bool]] = _no,
-    next_check: Callable[[], Awaitable[bool]] = _no,
-    items_before: Callable[[], Awaitable[int | None]] = _unknown,
-    total: Callable[[], Awaitable[int]] | None = None,
+    previous_check: Check = _no,
+    items_before: Count = _unknown,
+    total: Total | None = None,
 ) -> PageInfo:
+    """Page info of a list paged forwards only (has_next is known)."""
     return PageInfo(
-        more_after=has_next,
         start_cursor=cursors[0] if cursors else None,
         end_cursor=cursors[-1] if cursors else None,
         page_size=page_size,
         previous_check=previous_check,
-        next_check=next_check,
+        next_check=lambda: has_next,
         items_before=items_before,
         total=total,
     )
@@ -192,18 +214,17 @@ def entity_page_info(
 ) -> PageInfo:
     """Page info of the topic and provider lists (most articles first, then by key)."""
 
-    async def previous() -> bool:
-        return after is not None and await items_before() > 0
+    def previous() -> bool | Awaitable[bool]:
+        if after is None:
+            return False
+        return then(items_before(), lambda before: before > 0)
 
-    async def items_before() -> int:
+    def items_before() -> int | Awaitable[int]:
         if positions:
-            return await count_entities_before(db, table, key, positions[0])
+            return count_entities_before(db, table, key, positions[0])
         if after is not None:
-            return await count_entities_before(db, table, key, after, inclusive=True)
+            return count_entities_before(db, table, key, after, inclusive=True)
         return 0
-
-    async def whole() -> int:
-        return total
 
     return page_info(
         cursors,
@@ -211,5 +232,5 @@ def entity_page_info(
         page_size,
         previous_check=previous,
         items_before=items_before,
-        total=whole,
+        total=lambda: total,
     )

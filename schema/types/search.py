@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated
 
 import strawberry
 
 from loaders.query.ordering import MOST_RELEVANT
-from loaders.query.pages import PageRequest, count_before, exists_beyond
+from loaders.query.pages import PageRequest
 from loaders.query.sources import MatchScope
 from loaders.search.highlight import MAX_SNIPPET_TOKENS, Markers
-from loaders.search.hits import Hit, search_page
+from loaders.search.hits import search_page
 from loaders.search.language import MAX_QUERY_CHARS, SearchQuery, SearchSyntaxError, parse_query
 from schema.context import Info
 from schema.eager import at, preload_articles
 from schema.errors import PublicError, checked_text
-from schema.filters import FilterArg, to_filter
-from schema.ids import decode_article_cursor, encode_article_cursor
+from schema.filters import FilterArg
+from schema.ids import encode_article_cursor
 from schema.ordering import ArticleOrder, to_ordering
 from schema.types.article import Article
 from schema.types.facets import ArticleFacets
-from schema.types.pagination import (
-    After,
-    Before,
-    First,
-    Last,
-    Offset,
-    PageInfo,
-    check_window,
-    page_info,
-)
+from schema.types.pagination import After, Before, First, Last, Offset, PageInfo
+from schema.types.window import Window, page_request
 
 MAX_MARKER_CHARS = 64
 
@@ -185,91 +178,51 @@ async def search_connection(
 ) -> SearchConnection:
     context = info.context
     parsed = _query(query)
-    window = check_window(
-        context.limits, first, last, cursors=after is not None or before is not None,
-        offset=offset,
-    )  # fmt: skip
     ordering = to_ordering(order_by) if order_by else MOST_RELEVANT
     # Relevance depends on the query: its cursors name the query too.
     signature = ordering.signature
     if ordering.has_relevance:
         signature += f"~{parsed.fingerprint()}"
-    types = ordering.value_types()
-    request = PageRequest(
-        first=window.first,
-        last=window.last,
-        after=decode_article_cursor(after, signature, types) if after else None,
-        before=decode_article_cursor(before, signature, types) if before else None,
-        offset=window.offset,
-        filter=to_filter(filter),
-        ordering=ordering,
-    )
+    request = page_request(
+        info, ordering, signature, filter=filter, first=first, after=after, last=last,
+        before=before, offset=offset,
+    )  # fmt: skip
     expression = parsed.expression()
     page = await search_page(context.db, parsed, request)
-
-    def edge(hit: Hit) -> SearchEdge:
-        position = ordering.position(hit.row, hit.score)
-        return SearchEdge(
+    nodes = info._raw_info.field_nodes
+    selected = at(info, nodes, "nodes") + at(info, nodes, "edges", "node")
+    await preload_articles(info, [hit.row for hit in page.hits], selected)
+    positions = [ordering.position(hit.row, hit.score) for hit in page.hits]
+    edges = [
+        SearchEdge(
             cursor=encode_article_cursor(signature, position),
             node=Article.from_row(hit.row),
             known_score=hit.score,
             expression=expression,
         )
-
-    nodes = info._raw_info.field_nodes
-    selected = at(info, nodes, "nodes") + at(info, nodes, "edges", "node")
-    await preload_articles(info, [hit.row for hit in page.hits], selected)
-    edges = [edge(hit) for hit in page.hits]
+        for position, hit in zip(positions, page.hits, strict=True)
+    ]
     scope = MatchScope(expression)
-    db, rest = context.db, request.filter
+    rest = request.filter
 
-    async def exists(position: tuple[object, ...] | None, before: bool) -> bool:
-        if position is None:
-            return False
-        return await exists_beyond(db, scope, None, rest, ordering, position, before=before)
-
-    async def total() -> int:
+    def total() -> int | Awaitable[int]:
         if page.matches is not None and rest.is_empty():
             return page.matches
-        return await context.loaders.search_count(expression, rest).load(None)
+        return context.loaders.search_count(expression, rest).load(None)
 
-    async def previous() -> bool:
-        if request.backwards and page.has_more:
-            return True
-        if request.offset > 0:
-            return bool(page.hits) or await total() > 0
-        return await exists(request.after, before=True)
-
-    async def following() -> bool:
-        if not request.backwards and page.has_more:
-            return True
-        return await exists(request.before, before=False)
-
-    async def items_before() -> int | None:
-        if request.after is None and request.before is None:
-            if request.backwards:
-                return max(0, await total() - len(page.hits))
-            return request.offset
-        if page.hits:
-            first_hit = page.hits[0]
-            position, inclusive = ordering.position(first_hit.row, first_hit.score), False
-        elif request.after is not None:
-            position, inclusive = request.after, True
-        else:
-            return 0
-        return await count_before(db, scope, None, rest, ordering, position, inclusive=inclusive)
-
+    window = Window(
+        db=context.db,
+        scope=scope,
+        parent=None,
+        request=request,
+        rows=len(page.hits),
+        has_more=page.has_more,
+        first_position=positions[0] if positions else None,
+        total=total,
+    )
     return SearchConnection(
         edges=edges,
-        page_info=page_info(
-            [e.cursor for e in edges],
-            has_next=False,
-            page_size=window.size,
-            previous_check=previous,
-            next_check=following,
-            items_before=items_before,
-            total=total,
-        ),
+        page_info=window.page_info([e.cursor for e in edges]),
         interpretation=parsed.interpretation(),
         scope=scope,
         request=request,
