@@ -24,6 +24,7 @@ from tests.conftest import REPO
 from tests.e2e.conftest import free_port
 
 STARTUP_SECONDS = 120
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,10 @@ class Server:
                     pids.append(int(pid))
         return pids
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process (all threads) and its workers."""
+        return sum(_cpu_seconds(pid) for pid in [self.process.pid, *self.workers()])
+
     def rss_mb(self) -> dict[str, float]:
         """VmRSS (and peak VmHWM) of the server process and of its workers (with
         `--workers N`; uvicorn's supervisor is then the parent and serves nothing)."""
@@ -89,6 +94,16 @@ class Server:
             out["workers_peak_mb"] = sum(k.get("VmHWM", 0.0) for k in kids)
         out["serving_mb"] = out.get("workers_mb", out["process_mb"])
         return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)"; comm may hold spaces
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / CLOCK_TICKS
 
 
 def _status(pid: int) -> dict[str, float]:

@@ -48,14 +48,24 @@ class ServingRow:
             return None
         return self.newsgraph.req_per_s / self.baseline.req_per_s
 
+    @property
+    def cpu_ratio(self) -> float | None:
+        """The ratio of requests per CPU-second: steadier than `ratio` when other processes
+        take CPU time from one run and not the other (not what the targets are about)."""
+        ng, base = self.newsgraph, self.baseline
+        if ng is None or base is None or not (ng.server_cpu and base.server_cpu):
+            return None
+        return (ng.req_per_s / ng.server_cpu) / (base.req_per_s / base.server_cpu)
+
     def to_json(self) -> dict[str, Any]:
-        ratio = self.ratio
+        ratio, cpu_ratio = self.ratio, self.cpu_ratio
         return {
             "size": self.size, "shape": self.shape, "mode": self.mode,
             "distinct_bodies": self.distinct, "note": self.note,
             "newsgraph": self.newsgraph.to_json() if self.newsgraph else None,
             "baseline": self.baseline.to_json() if self.baseline else None,
             "ratio": round(ratio, 4) if ratio is not None else None,
+            "ratio_per_cpu": round(cpu_ratio, 4) if cpu_ratio is not None else None,
             "target": self.target,
             "met": ratio >= self.target if ratio is not None else None,
             "target_applies": self.size == TARGET_SIZE,
@@ -142,9 +152,15 @@ class Results:
     def _serving_table(self) -> list[str]:
         head = (
             f"{'articles':>9} {'shape':<15} {'mode':<4} {'bodies':>6} {'req/s':>8} {'p50 ms':>8} "
-            f"{'p99 ms':>8} {'base r/s':>9} {'ratio':>7} {'target':>6} met"
+            f"{'p99 ms':>8} {'CPU':>4} {'base r/s':>9} {'CPU':>4} {'ratio':>7} {'target':>6} met"
+            f" {'ratio/CPU':>9}"
         )
-        out = ["serving: newsgraph vs. prepared bytes (same uvicorn, same placement)", head]
+        out = [
+            "serving: newsgraph vs. prepared bytes (same uvicorn, same placement); CPU: cores"
+            " the server used during its run (below 1.00: other processes took some);",
+            "ratio/CPU: the ratio of requests per server CPU-second, steadier on a busy machine",
+            head,
+        ]
         for row in self.serving:
             start = f"{row.size:>9,} {row.shape:<15} {row.mode:<4}"
             if row.newsgraph is None or row.baseline is None:
@@ -153,8 +169,9 @@ class Results:
             ng, ratio = row.newsgraph, row.ratio or 0.0
             out.append(
                 f"{start} {row.distinct:>6} {ng.req_per_s:>8.1f} {ng.p50_ms:>8.2f} "
-                f"{ng.p99_ms:>8.2f} {row.baseline.req_per_s:>9.1f} {ratio:>7.4f} "
-                f"{row.target:>6.2f} {_met(ratio >= row.target)}"
+                f"{ng.p99_ms:>8.2f} {ng.server_cpu:>4.2f} {row.baseline.req_per_s:>9.1f} "
+                f"{row.baseline.server_cpu:>4.2f} {ratio:>7.4f} "
+                f"{row.target:>6.2f} {_met(ratio >= row.target):<3} {row.cpu_ratio or 0:>9.4f}"
             )
         return out
 
@@ -196,14 +213,16 @@ class Results:
 
     def _workers_table(self) -> list[str]:
         out = [
-            "workers: cold req/s with --workers 2 vs. 1, server and wrk unpinned (target > 1)",
+            "workers: cold req/s with --workers 2 vs. 1, server and wrk unpinned (target > 1); "
+            "CPU: cores used by the server(s) and by wrk",
             f"{'articles':>9} {'shape':<15} {'1 worker':>9} {'2 workers':>10} {'ratio':>6} "
-            f"{'wrk CPU 1w':>10} {'wrk CPU 2w':>10} met",
+            f"{'CPU 1w':>6} {'CPU 2w':>6} {'wrk CPU':>7} met",
         ]
         for w in self.workers:
             out.append(
                 f"{w.size:>9,} {w.shape:<15} {w.one.req_per_s:>9.1f} {w.two.req_per_s:>10.1f} "
-                f"{w.ratio:>6.2f} {w.one.cpu_share:>10.2f} {w.two.cpu_share:>10.2f} "
+                f"{w.ratio:>6.2f} {w.one.server_cpu:>6.2f} {w.two.server_cpu:>6.2f} "
+                f"{max(w.one.wrk_cpu, w.two.wrk_cpu):>7.2f} "
                 f"{_met(w.ratio > 1)}"
             )
         for size, rss in sorted(self.workers_memory.items()):

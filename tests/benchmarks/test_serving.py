@@ -85,8 +85,15 @@ def prepared(
 def _measure(server: Server, prep: Prepared, workload: Workload, mode: str,
              config: BenchConfig, cpus: str | None) -> wrk.LoadResult:  # fmt: skip
     def load(bodies: Path, seconds: float) -> wrk.LoadResult:
-        return wrk.run(server.graphql, bodies, seconds=seconds, connections=config.connections,
-                       threads=config.threads, cpus=cpus)  # fmt: skip
+        return wrk.run(
+            server.graphql,
+            bodies,
+            seconds=seconds,
+            connections=config.connections,
+            threads=config.threads,
+            cpus=cpus,
+            server_cpu=server.cpu_seconds,
+        )
 
     load(prep.warmup_for(workload, mode), config.warmup)
     return load(prep.bodies(workload, mode), config.seconds)

@@ -1,6 +1,6 @@
 """Closed-loop load with wrk: a fixed number of connections, each sending its next request
 as soon as the previous answer arrived, for a fixed time. wrk is C, so on the same machine
-it costs a fraction of the CPU an async Python client would (see `cpu_share`).
+it takes little CPU from the servers it measures (its share is reported as `wrk_cpu`).
 
 The request bodies come from a file, one JSON body per line (`bodies.lua` cycles through
 them); wrk's summary, latency percentiles and our error counts come back as one JSON line.
@@ -14,6 +14,7 @@ import resource
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,10 @@ class LoadResult:
     graphql_errors: int
     socket_errors: int
     timeouts: int
-    cpu_share: float  # CPU seconds wrk used per second of wall time (1.0: one whole core)
+    wrk_cpu: float  # CPU seconds wrk used per second of wall time (1.0: one whole core)
+    # The same for the server (all its threads and workers): below 1.0 for a one-process
+    # server means other processes on the machine took some of its CPU during the run.
+    server_cpu: float
 
     @property
     def errors(self) -> int:
@@ -83,16 +87,19 @@ def write_bodies(path: Path, bodies: list[str]) -> Path:
 
 
 def run(url: str, bodies: Path, *, seconds: float, connections: int, threads: int,
-        cpus: str | None) -> LoadResult:  # fmt: skip
+        cpus: str | None, server_cpu: Callable[[], float]) -> LoadResult:  # fmt: skip
+    """One wrk run; `server_cpu` gives the server's CPU seconds so far."""
     argv = [
         "wrk", f"--threads={threads}", f"--connections={connections}",
         f"--duration={max(1, round(seconds))}s", "--timeout=30s",
         f"--script={SCRIPT}", url, "--", str(bodies),
     ]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = server_cpu()
     started = time.perf_counter()
     out = subprocess.run(pinned_command(cpus, argv), capture_output=True, text=True)
     wall = time.perf_counter() - started
+    server_used = server_cpu() - server_before
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines = [line for line in out.stdout.splitlines() if line.startswith(MARKER)]
     if out.returncode != 0 or not lines:
@@ -112,5 +119,6 @@ def run(url: str, bodies: Path, *, seconds: float, connections: int, threads: in
         graphql_errors=data["graphql_errors"],
         socket_errors=data["socket_errors"],
         timeouts=data["timeouts"],
-        cpu_share=round(cpu / wall, 2),
+        wrk_cpu=round(cpu / wall, 2),
+        server_cpu=round(server_used / wall, 2),
     )
