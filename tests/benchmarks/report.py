@@ -190,13 +190,20 @@ class Results:
             small = by_key.get((sizes[0], row.shape, row.mode))
             if small is None or small.newsgraph is None:
                 continue
-            ratio = row.newsgraph.p50_ms / small.newsgraph.p50_ms
+            large_ms, small_ms = row.newsgraph.p50_ms, small.newsgraph.p50_ms
+            ratio = large_ms / small_ms
+            # Closed loop: p50 is about connections / (req/s), and req/s grows with the CPU
+            # share the server got, so p50 * CPU share is the p50 it would have had with a
+            # whole core.
+            cpu_large, cpu_small = row.newsgraph.server_cpu, small.newsgraph.server_cpu
+            per_cpu = (large_ms * cpu_large) / (small_ms * cpu_small) if cpu_small else None
             applies = sizes[0] == 1000 and row.size == TARGET_SIZE
             out.append({
                 "shape": row.shape, "mode": row.mode, "small": sizes[0], "large": row.size,
-                "p50_small_ms": small.newsgraph.p50_ms, "p50_large_ms": row.newsgraph.p50_ms,
+                "p50_small_ms": small_ms, "p50_large_ms": large_ms,
                 "ratio": round(ratio, 3), "target": SCALE_TARGET,
                 "met": ratio <= SCALE_TARGET if applies else None,
+                "ratio_per_cpu": round(per_cpu, 3) if per_cpu else None,
             })  # fmt: skip
         return out
 
@@ -204,12 +211,15 @@ class Results:
         rows = self.scale()
         if not rows:
             return []
-        out = [f"scale: p50 at the larger size / p50 at the smaller (target <= {SCALE_TARGET})"]
+        out = [
+            f"scale: p50 at the larger size / p50 at the smaller (target <= {SCALE_TARGET}); "
+            "per CPU: the same with each p50 scaled by its run's CPU share"
+        ]
         for r in rows:
             out.append(
                 f"  {r['shape']:<15} {r['mode']:<4} {r['small']:>7,}: {r['p50_small_ms']:>8.2f} ms"
                 f"  {r['large']:>9,}: {r['p50_large_ms']:>8.2f} ms  ratio {r['ratio']:>6.2f}"
-                f"  {_met(r['met'])}"
+                f"  {_met(r['met']):<3}  per CPU {r['ratio_per_cpu'] or 0:>5.2f}"
             )
         return out
 
