@@ -11,8 +11,9 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,8 @@ class Results:
     config: BenchConfig
     started: float = field(default_factory=time.time)
     load_at_start: tuple[float, float, float] = field(default_factory=os.getloadavg)
+    load_at_end: tuple[float, float, float] | None = None  # set when written
+    cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
     placement: str = ""
     serving: list[ServingRow] = field(default_factory=list)
     memory: dict[int, dict[str, float]] = field(default_factory=dict)
@@ -124,12 +127,13 @@ class Results:
 
     def tables(self) -> list[str]:
         c = self.config
+        end = self.load_at_end or os.getloadavg()
         lines = [
-            f"newsgraph benchmarks ({c.mode} mode): wrk {c.threads} thread(s), "
-            f"{c.connections} connections, {c.seconds:g} s per run after {c.warmup:g} s "
-            f"warm-up; {self.placement}; {os.cpu_count()} CPUs",
-            f"targets are issue 6's, defined at {TARGET_SIZE:,} articles; load average "
-            f"{self.load_at_start[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end",
+            f"newsgraph benchmarks, {c.mode} mode: wrk with {c.threads} thread(s) and "
+            f"{c.connections} connections, {c.seconds:g} s runs after {c.warmup:g} s warm-up",
+            f"{self.cpus} CPUs, {self.placement}; load average {self.load_at_start[0]:.2f} "
+            f"at the start, {end[0]:.2f} at the end",
+            f"targets: issue 6's, defined at {TARGET_SIZE:,} articles",
         ]
         if self.serving:
             lines += ["", *self._serving_table()]
@@ -158,9 +162,9 @@ class Results:
             f" {'ratio/CPU':>9}"
         )
         out = [
-            "serving: newsgraph vs. prepared bytes (same uvicorn, same placement); CPU: cores"
-            " the server used during its run (below 1.00: other processes took some);",
-            "ratio/CPU: the ratio of requests per server CPU-second, steadier on a busy machine",
+            "serving: newsgraph vs. prepared bytes (same uvicorn, same placement)",
+            "CPU: cores the server got during its run (below 1.00: other processes took some)",
+            "ratio/CPU: ratio of requests per server CPU-second, steadier on a busy machine",
             head,
         ]
         for row in self.serving:
@@ -212,8 +216,8 @@ class Results:
         if not rows:
             return []
         out = [
-            f"scale: p50 at the larger size / p50 at the smaller (target <= {SCALE_TARGET}); "
-            "per CPU: the same with each p50 scaled by its run's CPU share"
+            f"scale: p50 at the larger size / p50 at the smaller (target <= {SCALE_TARGET})",
+            "per CPU: the same with each p50 multiplied by its run's CPU share",
         ]
         for r in rows:
             out.append(
@@ -225,7 +229,7 @@ class Results:
 
     def _workers_table(self) -> list[str]:
         out = [
-            "workers: cold req/s with --workers 2 vs. 1, server and wrk unpinned (target > 1); "
+            "workers: cold req/s with --workers 2 vs. 1, server and wrk unpinned (target > 1)",
             "CPU: cores used by the server(s) and by wrk",
             f"{'articles':>9} {'shape':<15} {'1 worker':>9} {'2 workers':>10} {'ratio':>6} "
             f"{'CPU 1w':>6} {'CPU 2w':>6} {'wrk CPU':>7} met",
@@ -275,7 +279,12 @@ class Results:
                                   "reingest_share": REINGEST_TARGET}}  # fmt: skip
         return {
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.started)),
-            "machine": {**_machine(), "load_average_at_start": self.load_at_start},
+            "machine": {
+                **_machine(),
+                "cpus": self.cpus,
+                "load_average_at_start": self.load_at_start,
+                "load_average_at_end": self.load_at_end,
+            },
             "config": {**asdict(self.config), "cache": str(self.config.cache)},
             "placement": self.placement,
             "serving": [r.to_json() for r in self.serving],
@@ -298,6 +307,7 @@ class Results:
 
     def write(self, directory: Path = RESULTS_DIR) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
+        self.load_at_end = os.getloadavg()
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(self.started))
         path = directory / f"{stamp}-{self.config.mode}.json"
         text = json.dumps(self.to_json(), indent=2) + "\n"
@@ -307,13 +317,48 @@ class Results:
         return path
 
 
+def from_json(data: dict[str, Any]) -> Results:
+    """A written run, read back (to print its tables again)."""
+    config = BenchConfig(**{**data["config"], "sizes": tuple(data["config"]["sizes"]),
+                            "cache": Path(data["config"]["cache"])})  # fmt: skip
+    machine = data["machine"]
+    results = Results(config, load_at_start=tuple(machine["load_average_at_start"]),
+                      load_at_end=tuple(machine["load_average_at_end"]), cpus=machine["cpus"],
+                      placement=data["placement"])  # fmt: skip
+
+    def load(value: dict[str, Any] | None) -> LoadResult | None:
+        return LoadResult(**value) if value else None
+
+    for r in data["serving"]:
+        results.serving.append(ServingRow(r["size"], r["shape"], r["mode"], r["distinct_bodies"],
+                                          r["target"], load(r["newsgraph"]), load(r["baseline"]),
+                                          r["note"]))  # fmt: skip
+    results.memory = {int(k): v for k, v in data["memory"].items()}
+    for w in data["workers"]:
+        results.workers.append(WorkersRow(w["size"], w["shape"], LoadResult(**w["one"]),
+                                          LoadResult(**w["two"])))  # fmt: skip
+    results.workers_memory = {int(k): v for k, v in data["workers_memory"].items()}
+    if data["ingest"]:
+        names = {f.name for f in fields(IngestResult)}
+        results.ingest = IngestResult(**{k: v for k, v in data["ingest"].items() if k in names})
+    return results
+
+
+def main() -> None:
+    """python -m tests.benchmarks.report [RUN.json]: print the tables of a written run."""
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS_DIR / "latest.json"
+    print("\n".join(from_json(json.loads(path.read_text())).tables()))
+
+
 def _machine() -> dict[str, Any]:
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
                             text=True).stdout.strip()  # fmt: skip
     return {
-        "cpus": os.cpu_count(),
-        "load_average_at_end": os.getloadavg(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "commit": commit,
     }
+
+
+if __name__ == "__main__":
+    main()
