@@ -125,6 +125,14 @@ def _seal(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _install(built: Path, target: Path) -> None:
+    """Move a sealed database into place, dropping any WAL files left next to the old one
+    (SQLite would replay a stale WAL into the new file)."""
+    for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        stale.unlink(missing_ok=True)
+    shutil.move(built, target)
+
+
 def ingest_cli(db_path: Path, content: Path) -> dict[str, object]:
     """`newsgraph ingest --json`, as a user runs it; returns its report."""
     out = subprocess.run(
@@ -154,7 +162,7 @@ def database(size: int, seed: int, cache: Path) -> Path:
         if report["added"] != size:
             raise RuntimeError(f"ingest added {report['added']} articles, expected {size}")
         _seal(building)
-        building.rename(target)
+        _install(building, target)
     return target
 
 
@@ -167,7 +175,7 @@ def adopt_database(size: int, seed: int, cache: Path, built: Path) -> None:
             return
         _prune(cache, f"db-{size}-seed{seed}-", target.name)
         _seal(built)
-        shutil.move(built, target)
+        _install(built, target)
 
 
 def database_copy(size: int, seed: int, cache: Path, into: Path) -> Path:
