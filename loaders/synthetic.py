@@ -390,7 +390,8 @@ def slugify(text: str, limit: int = 60) -> str:
     return slug or "untitled"
 
 
-def _vocabulary() -> list[str]:
+def vocabulary() -> list[str]:
+    """Body words in Zipf rank order, most frequent first (search benchmarks draw from it)."""
     words = list(dict.fromkeys(CONTENT_WORDS))
     for word, rank in COMMON_WORD_RANKS:
         words.insert(rank - 1, word)
@@ -412,7 +413,7 @@ class _Generator:
         self.rng = random.Random(seed)
         self.width = max(5, len(str(max(count - 1, 0))))
         self.function_words = _Table.zipf(FUNCTION_WORDS, 0.8)
-        self.content_words = _Table.zipf(_vocabulary(), WORD_ZIPF_S)
+        self.content_words = _Table.zipf(vocabulary(), WORD_ZIPF_S)
         self.topics = _Weighted.zipf(self._topic_names(), TOPIC_ZIPF_S)
         self.providers = self._make_providers()
         self.provider_cum = tuple(

@@ -1,0 +1,90 @@
+"""The benchmark harness itself (fast, part of the default run): cached databases follow the
+code that fills them, and a written run reads back into the same tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from loaders import db
+from tests.benchmarks import corpora, report
+from tests.benchmarks.config import BenchConfig
+from tests.benchmarks.report import IngestResult, Results, ServingRow, WorkersRow
+from tests.benchmarks.shapes import spread
+from tests.benchmarks.wrk import LoadResult
+
+
+def test_database_name_follows_schema_version_and_storage_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaders = tmp_path / "loaders"
+    shutil.copytree(corpora.LOADERS, loaders, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(corpora, "LOADERS", loaders)
+    original = corpora.database_name(1000, 1)
+
+    (loaders / "reads.py").write_text("# a read-side change\n")
+    assert corpora.database_name(1000, 1) == original
+
+    (loaders / "ingest.py").write_text((loaders / "ingest.py").read_text() + "\n# changed\n")
+    changed_code = corpora.database_name(1000, 1)
+    assert changed_code != original
+
+    monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
+    assert corpora.database_name(1000, 1) not in (original, changed_code)
+
+
+def test_cached_database_with_another_schema_version_is_rebuilt(tmp_path: Path) -> None:
+    path = corpora.database(20, 7, tmp_path)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 0")
+    conn.close()
+
+    rebuilt = corpora.database(20, 7, tmp_path)
+
+    conn = sqlite3.connect(f"file:{rebuilt}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 20
+    finally:
+        conn.close()
+
+
+def test_spread_takes_evenly_spaced_items() -> None:
+    assert spread(list(range(10)), 5) == [0, 2, 4, 6, 8]
+    assert spread(list(range(3)), 5) == [0, 1, 2]
+    assert spread(list(range(3)), 0) == []
+
+
+def _load(req_per_s: float, cpu: float = 1.0) -> LoadResult:
+    return LoadResult(requests=int(req_per_s * 10), seconds=10.0, req_per_s=req_per_s,
+                      p50_ms=20.0, p90_ms=30.0, p99_ms=40.0, max_ms=50.0, bad_status=0,
+                      graphql_errors=0, socket_errors=0, timeouts=0, wrk_cpu=0.1,
+                      server_cpu=cpu)  # fmt: skip
+
+
+def test_written_run_reads_back_into_the_same_tables(tmp_path: Path) -> None:
+    config = BenchConfig.from_env({"BENCH_MODE": "full", "BENCH_CACHE": str(tmp_path)})
+    results = Results(config, placement="server on CPU 1, wrk on CPU 0")
+    for size in (1000, 100_000):
+        results.serving.append(
+            ServingRow(size, "home feed", "cold", 900, 0.04, _load(80.0), _load(8000.0, 0.6))
+        )
+        results.serving.append(ServingRow(size, "search", "hot", 0, 0.5, note="n/a"))
+    results.memory[100_000] = {"process_mb": 70.0, "process_peak_mb": 71.0, "serving_mb": 70.0}
+    results.workers.append(WorkersRow(100_000, "home feed", _load(80.0), _load(150.0, 1.9)))
+    results.workers_memory[100_000] = {"process_mb": 30.0, "workers_mb": 140.0}
+    results.ingest = IngestResult(100_000, 60.0, 2.0, 30.0, 2, 61.0, 2.5, [29.0, 31.0],
+                                  {"full": 1.5, "reingest": 1.0, "parse": 1.9})  # fmt: skip
+
+    written = results.write(tmp_path)
+    again = report.from_json(json.loads(written.read_text()))
+
+    assert again.tables() == results.tables()
+    table = "\n".join(results.tables())
+    assert "0.0100" in table  # 80 / 8000 req/s: the ratio to the baseline
+    assert "0.0060" in table  # (80 / 1.0) / (8000 / 0.6): the ratio per CPU-second
+    assert "1.88" in table  # 150 / 80: two workers against one

@@ -1,0 +1,180 @@
+"""Serving benchmarks of issue 6: the four shapes, hot and cold, against the baseline.
+
+    .venv/bin/python -m pytest tests/benchmarks -m benchmark -s                  # quick
+    BENCH_MODE=full .venv/bin/python -m pytest tests/benchmarks -m benchmark -s  # README
+
+For each corpus size: a throw-away newsgraph process finds the variables and answers every
+request body once (those answers become the baseline's prepared bytes); then a fresh
+newsgraph process and the baseline run side by side, pinned to the same CPU, and wrk (on
+the other CPU) measures each shape on one and then the other: all cold runs first, so
+that nothing the hot runs cache can answer them. See `config.py` for the knobs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.benchmarks import processes, shapes, wrk
+from tests.benchmarks.config import CONFIG, BenchConfig
+from tests.benchmarks.processes import Placement, Server
+from tests.benchmarks.report import Results, ServingRow, WorkersRow
+from tests.benchmarks.shapes import Workload
+
+
+@dataclass
+class Prepared:
+    size: int
+    db_path: Path
+    folder: Path
+    workloads: list[Workload]
+    responses: Path  # every body → newsgraph's answer, for the baseline
+
+    def bodies(self, workload: Workload, kind: str) -> Path:
+        """The bodies file of one kind: "hot", "warmup" or "cold"."""
+        return self.folder / f"{workload.shape.key}-{kind}.txt"
+
+    def warmup_for(self, workload: Workload, mode: str) -> Path:
+        return self.bodies(workload, "warmup" if mode == "cold" else "hot")
+
+
+def _prepare(size: int, db_path: Path, folder: Path, config: BenchConfig) -> Prepared:
+    with processes.newsgraph(db_path, cpus=None, log=folder / "prepare.log") as server:
+        index = shapes.index_corpus(server.graphql)
+        workloads = shapes.workloads(
+            index, cold=config.cold, warmup=config.warmup_bodies, seed=config.seed
+        )
+        for workload in workloads:
+            if not workload.unavailable:
+                shapes.fetch_responses(server.graphql, workload)
+    prepared = Prepared(size, db_path, folder, workloads, folder / "responses.json")
+    answers: dict[str, str] = {}
+    for workload in workloads:
+        if workload.unavailable:
+            continue
+        wrk.write_bodies(prepared.bodies(workload, "hot"), [workload.hot])
+        wrk.write_bodies(prepared.bodies(workload, "warmup"), workload.warmup)
+        wrk.write_bodies(prepared.bodies(workload, "cold"), workload.cold)
+        answers.update(workload.responses)
+    prepared.responses.write_text(json.dumps(answers), encoding="utf-8")
+    return prepared
+
+
+@pytest.fixture(scope="session")
+def prepared(
+    bench_config: BenchConfig,
+    bench_database: Callable[[int], Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[int], Prepared]:
+    """Workloads per corpus size, prepared once per session (serving and workers share)."""
+    done: dict[int, Prepared] = {}
+
+    def get(size: int) -> Prepared:
+        if size not in done:
+            folder = tmp_path_factory.mktemp(f"serving-{size}")
+            done[size] = _prepare(size, bench_database(size), folder, bench_config)
+        return done[size]
+
+    return get
+
+
+def _measure(server: Server, prep: Prepared, workload: Workload, mode: str,
+             config: BenchConfig, cpus: str | None) -> wrk.LoadResult:  # fmt: skip
+    def load(bodies: Path, seconds: float) -> wrk.LoadResult:
+        return wrk.run(
+            server.graphql,
+            bodies,
+            seconds=seconds,
+            connections=config.connections,
+            threads=config.threads,
+            cpus=cpus,
+            server_cpu=server.cpu_seconds,
+        )
+
+    load(prep.warmup_for(workload, mode), config.warmup)
+    return load(prep.bodies(workload, mode), config.seconds)
+
+
+def _errors(label: str, result: wrk.LoadResult) -> list[str]:
+    if not result.errors:
+        return []
+    return [f"{label}: {result.bad_status} non-200, {result.graphql_errors} GraphQL errors, "
+            f"{result.socket_errors} socket errors, {result.timeouts} timeouts"]  # fmt: skip
+
+
+@pytest.mark.benchmark
+@pytest.mark.parametrize("size", CONFIG.sizes, ids=lambda s: f"{s}-articles")
+def test_serving_against_prepared_bytes(
+    size: int,
+    prepared: Callable[[int], Prepared],
+    bench_config: BenchConfig,
+    bench_results: Results,
+    wrk_binary: str,
+) -> None:
+    prep = prepared(size)
+    place = Placement.pinned() if bench_config.pin else Placement.anywhere()
+    errors: list[str] = []
+    with (
+        processes.newsgraph(prep.db_path, cpus=place.server,
+                            log=prep.folder / "newsgraph.log") as served,
+        processes.baseline(prep.responses, cpus=place.server,
+                           log=prep.folder / "baseline.log") as baseline,
+    ):  # fmt: skip
+        for mode in ("cold", "hot"):
+            for workload in prep.workloads:
+                shape = workload.shape
+                target = shape.cold_target if mode == "cold" else shapes.HOT_TARGET
+                row = ServingRow(size, shape.name, mode, 0, target, note=workload.unavailable)
+                if not workload.unavailable:
+                    row.distinct = len(workload.cold) if mode == "cold" else 1
+                    row.newsgraph = _measure(served, prep, workload, mode, bench_config,
+                                             place.load)  # fmt: skip
+                    row.baseline = _measure(baseline, prep, workload, mode, bench_config,
+                                            place.load)  # fmt: skip
+                    errors += _errors(f"newsgraph {shape.name} {mode}", row.newsgraph)
+                    errors += _errors(f"baseline {shape.name} {mode}", row.baseline)
+                bench_results.serving.append(row)
+                print(f"\n[bench] {json.dumps(row.to_json())}", flush=True)
+        bench_results.memory[size] = served.rss_mb()
+    assert not errors, errors
+
+
+@pytest.mark.benchmark
+def test_workers_two_against_one(
+    prepared: Callable[[int], Prepared],
+    bench_config: BenchConfig,
+    bench_results: Results,
+    wrk_binary: str,
+) -> None:
+    """Cold req/s with `--workers 2` and with 1, at the largest size. Both servers and wrk
+    are left to the OS scheduler (two workers need both CPUs), so wrk's own CPU use, which
+    this reports, is taken from the same two cores the workers run on."""
+    size = max(bench_config.sizes)
+    prep = prepared(size)
+    measured: dict[int, dict[str, wrk.LoadResult]] = {1: {}, 2: {}}
+    errors: list[str] = []
+    # Both alive at once, measured in turn per shape, so that load from other processes
+    # on the machine drifts less between the two figures of one shape.
+    with (
+        processes.newsgraph(prep.db_path, cpus=None, log=prep.folder / "workers-1.log") as one,
+        processes.newsgraph(prep.db_path, cpus=None, log=prep.folder / "workers-2.log",
+                            workers=2) as two,
+    ):  # fmt: skip
+        for workload in prep.workloads:
+            if workload.unavailable:
+                continue
+            for workers, server in ((1, one), (2, two)):
+                result = _measure(server, prep, workload, "cold", bench_config, None)
+                errors += _errors(f"{workers} workers {workload.shape.name}", result)
+                measured[workers][workload.shape.name] = result
+        bench_results.workers_memory[size] = two.rss_mb()
+    for name, single in measured[1].items():
+        row = WorkersRow(size, name, single, measured[2][name])
+        bench_results.workers.append(row)
+        print(f"\n[bench] workers {name}: {single.req_per_s} → {row.two.req_per_s} req/s "
+              f"({row.ratio:.2f}x)", flush=True)  # fmt: skip
+    assert not errors, errors
