@@ -39,6 +39,7 @@ from strawberry.types.execution import ExecutionContext
 from loaders.reader import SqlTimeBudgetExceeded, sql_time_budget
 from schema.cost import check_cost
 from schema.errors import Code, PublicError, request_error
+from schema.execution import LeafFastPath, install_direct_resolvers
 from schema.limits import DEFAULT_LIMITS, Limits, check_document
 from schema.query import Query
 from schema.scalars import SCALARS
@@ -276,14 +277,20 @@ class NewsgraphSchema(strawberry.Schema):
                 )
 
 
-def build_schema() -> strawberry.Schema:
-    return NewsgraphSchema(
+def build_schema(*, fast_paths: bool = True) -> strawberry.Schema:
+    """The schema; `fast_paths=False` runs every field through Strawberry and graphql-core
+    as written (tests compare the two)."""
+    built = NewsgraphSchema(
         query=Query,
         subscription=Subscription,
         types=[Article, Provider, Topic],
         config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=LeafFastPath if fast_paths else None,
         extensions=[RequestGuard],
     )
+    if fast_paths:
+        install_direct_resolvers(built)
+    return built
 
 
 schema = build_schema()

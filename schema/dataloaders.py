@@ -7,6 +7,7 @@ serve stale rows across ingests and never leak between users.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -45,41 +46,10 @@ def _loader(
 
 
 class Loaders:
+    """This request's DataLoaders, each made on first use (most requests use a few)."""
+
     def __init__(self, db: Reader) -> None:
         self.db = db
-        self.article_by_id: DataLoader[int, ArticleRow | None] = _loader(
-            lambda ids: reads.articles_by_ids(db, ids)
-        )
-        self.body_by_article_id: DataLoader[int, str] = _loader(
-            lambda ids: reads.bodies_by_article_ids(db, ids), ""
-        )
-        self.article_by_path: DataLoader[str, ArticleRow | None] = _loader(
-            lambda paths: reads.articles_by_paths(db, paths)
-        )
-        self.topic_by_slug: DataLoader[str, TopicRow | None] = _loader(
-            lambda slugs: reads.topics_by_slugs(db, slugs)
-        )
-        self.provider_by_id: DataLoader[int, ProviderRow | None] = _loader(
-            lambda ids: reads.providers_by_ids(db, ids)
-        )
-        self.provider_by_domain: DataLoader[str, ProviderRow | None] = _loader(
-            lambda domains: reads.providers_by_domains(db, domains)
-        )
-        self.topics_by_article_id: DataLoader[int, list[TopicRow]] = _loader(
-            lambda ids: reads.topics_by_article_ids(db, ids), list
-        )
-        self.images_by_article_id: DataLoader[int, list[ImageRow]] = _loader(
-            lambda ids: reads.images_by_article_ids(db, ids), list
-        )
-        self.related_by_article_id: DataLoader[int, list[RelatedRow]] = _loader(
-            lambda ids: reads.related_by_article_ids(db, ids), list
-        )
-        self.unresolved_count: DataLoader[int, int] = _loader(
-            lambda ids: unresolved_counts(db, ids), 0
-        )
-        self.citations_by_url: DataLoader[str, list[RelatedRow]] = _loader(
-            lambda urls: citations_by_urls(db, urls), list
-        )
         self._similar: dict[int, DataLoader[int, list[Similar]]] = {}
         self._pages: dict[tuple[AnyScope, PageRequest], DataLoader[int | None, Page]] = {}
         self._counts: dict[tuple[AnyScope, ArticleFilter], DataLoader[int | None, int]] = {}
@@ -89,6 +59,50 @@ class Loaders:
         self._search_counts: dict[tuple[str, ArticleFilter], DataLoader[None, int]] = {}
         self._search_scores: dict[str, DataLoader[int, float | None]] = {}
         self._highlights: dict[tuple[str, Markers], DataLoader[int, Highlights | None]] = {}
+
+    @cached_property
+    def article_by_id(self) -> DataLoader[int, ArticleRow | None]:
+        return _loader(lambda ids: reads.articles_by_ids(self.db, ids))
+
+    @cached_property
+    def body_by_article_id(self) -> DataLoader[int, str]:
+        return _loader(lambda ids: reads.bodies_by_article_ids(self.db, ids), "")
+
+    @cached_property
+    def article_by_path(self) -> DataLoader[str, ArticleRow | None]:
+        return _loader(lambda paths: reads.articles_by_paths(self.db, paths))
+
+    @cached_property
+    def topic_by_slug(self) -> DataLoader[str, TopicRow | None]:
+        return _loader(lambda slugs: reads.topics_by_slugs(self.db, slugs))
+
+    @cached_property
+    def provider_by_id(self) -> DataLoader[int, ProviderRow | None]:
+        return _loader(lambda ids: reads.providers_by_ids(self.db, ids))
+
+    @cached_property
+    def provider_by_domain(self) -> DataLoader[str, ProviderRow | None]:
+        return _loader(lambda domains: reads.providers_by_domains(self.db, domains))
+
+    @cached_property
+    def topics_by_article_id(self) -> DataLoader[int, list[TopicRow]]:
+        return _loader(lambda ids: reads.topics_by_article_ids(self.db, ids), list)
+
+    @cached_property
+    def images_by_article_id(self) -> DataLoader[int, list[ImageRow]]:
+        return _loader(lambda ids: reads.images_by_article_ids(self.db, ids), list)
+
+    @cached_property
+    def related_by_article_id(self) -> DataLoader[int, list[RelatedRow]]:
+        return _loader(lambda ids: reads.related_by_article_ids(self.db, ids), list)
+
+    @cached_property
+    def unresolved_count(self) -> DataLoader[int, int]:
+        return _loader(lambda ids: unresolved_counts(self.db, ids), 0)
+
+    @cached_property
+    def citations_by_url(self) -> DataLoader[str, list[RelatedRow]]:
+        return _loader(lambda urls: citations_by_urls(self.db, urls), list)
 
     def page(self, scope: AnyScope, request: PageRequest) -> DataLoader[int | None, Page]:
         """Pages of one shape for many parents (e.g. every topic's first 5 articles)."""

@@ -10,6 +10,7 @@ from loaders.query.sources import Scope
 from loaders.rows import ArticleRow, ProviderRow, RelatedRow, TopicRow
 from schema.context import Info
 from schema.eager import cached
+from schema.execution import direct
 from schema.filters import FilterArg
 from schema.ids import global_id
 from schema.ordering import OrderByArg
@@ -82,6 +83,7 @@ class Article(Node):
         description="Markdown body after the frontmatter; may be empty. Read only when asked "
         "for: list pages that leave it out never load it."
     )
+    @direct
     def body(self, info: Info) -> str:
         return cached(info.context.loaders.body_by_article_id, self.row.id, str)
 
@@ -89,16 +91,19 @@ class Article(Node):
     # this article filled ahead (schema/eager.py), or else return an awaitable load.
 
     @strawberry.field(description="Who published it; null when the file names no provider.")
+    @direct
     def provider(self, info: Info) -> ProviderRef | None:
         if self.row.provider_id is None:
             return None
         return cached(info.context.loaders.provider_by_id, self.row.provider_id, provider_of)
 
     @strawberry.field(description="Topics in the order the article lists them.")
+    @direct
     def topics(self, info: Info) -> list[TopicRef]:
         return cached(info.context.loaders.topics_by_article_id, self.row.id, topics_of)
 
     @strawberry.field(description="Images in the order the article lists them.")
+    @direct
     def images(self, info: Info) -> list[Image]:
         return cached(info.context.loaders.images_by_article_id, self.row.id, images)
 
@@ -106,6 +111,7 @@ class Article(Node):
         description="The article's `related` references in frontmatter order, each linked "
         "to the corpus article it points at when there is one."
     )
+    @direct
     def related(self, info: Info) -> list[RelatedArticle]:
         return cached(info.context.loaders.related_by_article_id, self.row.id, references_of)
 
@@ -163,6 +169,7 @@ class RelatedProvider:
     domain: str | None = strawberry.field(description="Provider domain as written.")
 
     @strawberry.field(description="The corpus provider with this domain, if any.")
+    @direct
     def provider(self, info: Info) -> ProviderRef | None:
         if not self.domain:
             return None
@@ -218,6 +225,7 @@ class RelatedArticle:
         description="The corpus article this reference points at (matched on any of its "
         "URLs after normalization), or null when it points outside the corpus."
     )
+    @direct
     def article(self, info: Info) -> Article | None:
         if self.target_id is None:
             return None

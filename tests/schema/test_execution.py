@@ -1,0 +1,54 @@
+"""The fast execution paths answer exactly what Strawberry and graphql-core would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from loaders.reader import Reader
+from schema.build import build_schema, schema
+from schema.context import Context
+
+PLAIN = build_schema(fast_paths=False)
+
+QUERIES = [
+    # leaves of every scalar kind, nulls, enums-free objects, lists, aliases, fragments
+    """{ articles(first: 30, orderBy: [{field: TITLE}]) { totalCount pageInfo { hasNextPage
+      hasPreviousPage startCursor endCursor currentPage pageCount pageSize }
+      edges { cursor node { id slug path title excerpt category type publishedAt originalUrl
+        webUrl ampUrl cdnAmpUrl quality heat published featuredContent body
+        provider { id name domain articleCount images { url width height isCached aspectRatio } }
+        topics { id name slug articleCount } images { url aspectRatio }
+        related { position title webUrl publishedAt provider { name domain provider { id } }
+          article { slug topics { name } } normalizedUrl }
+        relatedBy(first: 2) { totalCount nodes { slug } } } } } }""",
+    """query ($s: String) { a: article(slug: $s) { t: title ...F } b: article(slug: "late") {
+      ...F } } fragment F on Article { slug provider { name } topics { slug } }""",
+    """{ topics(first: 5) { nodes { name articles(first: 2, orderBy: [{field: HEAT}]) {
+      nodes { slug heat quality } facets { types { value label count } } } } } }""",
+    """{ nodes(ids: ["QXJ0aWNsZTpsYXRlLm1k"]) { id ... on Article { title } } }""",
+    """{ article(slug: "no-such") { title } corpus { version } }""",
+    """{ articles(first: 1) { nodes { title @include(if: false) slug @skip(if: false) } } }""",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_fast_paths_give_the_same_response(reader: Reader, query: str) -> None:
+    def run(which: Any) -> Any:
+        return which.execute(
+            query, variable_values={"s": "early"}, context_value=Context(db=reader)
+        )
+
+    fast, plain = await run(schema), await run(PLAIN)
+    assert fast.data == plain.data
+    assert [e.formatted for e in fast.errors or []] == [e.formatted for e in plain.errors or []]
+    assert fast.data is not None
+
+
+def test_the_per_article_resolvers_skip_strawberrys_wrapper() -> None:
+    article = schema._schema.type_map["Article"]
+    direct = {n for n, f in article.fields.items() if f.resolve.__qualname__.startswith("_calling")}  # type: ignore[union-attr]
+    assert {"provider", "topics", "images", "related", "body"} <= direct
+    # Fields with arguments keep Strawberry's argument handling.
+    assert "relatedBy" not in direct and "similar" not in direct
