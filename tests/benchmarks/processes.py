@@ -165,11 +165,17 @@ def _wait_ready(server: Server, log: Path, workers: int) -> None:
         time.sleep(0.1)
 
 
+# Cold requests must be answered by running the query: with a response cache, a cycle
+# of distinct bodies repeats within a run and later rounds would be cache hits.
+NO_RESPONSE_CACHE = ("--response-cache-mb", "0")
+
+
 def newsgraph(db_path: Path, *, cpus: str | None, log: Path, workers: int = 1,
-              ) -> AbstractContextManager[Server]:  # fmt: skip
+              options: tuple[str, ...] = ()) -> AbstractContextManager[Server]:  # fmt: skip
     """`newsgraph serve` as a user starts it (uvicorn with its default httptools/uvloop)."""
     argv = [sys.executable, "-m", "api.cli", "serve", "--db", str(db_path),
-            "--host", "127.0.0.1", "--log-level", "warning", "--workers", str(workers)]  # fmt: skip
+            "--host", "127.0.0.1", "--log-level", "warning", "--workers", str(workers),
+            *options]  # fmt: skip
     return running(argv, cpus=cpus, log=log, ready_workers=workers if workers > 1 else 0)
 
 
