@@ -71,7 +71,72 @@ def _leaf(parent_type: GraphQLObjectType, name: str) -> Leaf | None:
     return leaf
 
 
+_MISSED = object()  # a leaf the fast path cannot answer (graphql-core explains why)
+
+
+def _answer(leaf: Leaf, source: Any) -> Any:
+    """The leaf's response value, or _MISSED when graphql-core must handle it."""
+    attribute, serialize, non_null = leaf
+    value = getattr(source, attribute, None)
+    if value is None:
+        return _MISSED if non_null else None
+    try:
+        serialized = serialize(value)
+    except Exception:
+        return _MISSED
+    return _MISSED if serialized is None or serialized is Undefined else serialized
+
+
+def _field_leaf(parent_type: GraphQLObjectType, details: Any) -> Leaf | None:
+    node = details[0].node
+    if node.arguments or node.directives:
+        return None
+    return _leaf(parent_type, node.name.value)
+
+
 class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, answering attribute leaves directly (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per grouped field set of this execution (graphql-core memoizes those for the
+        # execution, so their ids are stable): its leaves, or None when any field is not
+        # a fast leaf.
+        self._all_leaves: dict[int, list[tuple[str, Leaf]] | None] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        *rest: Any,
+    ) -> Any:
+        """An object whose selected fields are all leaves (a provider's name and domain,
+        an image's url…) becomes its dict in one loop."""
+        key = id(grouped_field_set)
+        if key not in self._all_leaves:
+            leaves = [
+                (name, _field_leaf(parent_type, details))
+                for name, details in grouped_field_set.items()
+            ]
+            self._all_leaves[key] = (
+                [(name, leaf) for name, leaf in leaves if leaf is not None]
+                if all(leaf is not None for _, leaf in leaves)
+                else None
+            )
+        plan = self._all_leaves[key]
+        if plan is not None:
+            results = {}
+            for name, leaf in plan:
+                value = _answer(leaf, source_value)
+                if value is _MISSED:
+                    break
+                results[name] = value
+            else:
+                return results
+        return super().execute_fields(parent_type, source_value, path, grouped_field_set, *rest)
+
     def execute_field(
         self,
         parent_type: GraphQLObjectType,
@@ -80,22 +145,11 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
         *rest: Any,
         **options: Any,
     ) -> Any:
-        node = field_details_list[0].node
-        if not node.arguments and not node.directives:
-            leaf = _leaf(parent_type, node.name.value)
-            if leaf is not None:
-                attribute, serialize, non_null = leaf
-                value = getattr(source, attribute, None)
-                if value is None:
-                    if not non_null:
-                        return None
-                else:
-                    try:
-                        serialized = serialize(value)
-                    except Exception:
-                        serialized = None
-                    if serialized is not None and serialized is not Undefined:
-                        return serialized
+        leaf = _field_leaf(parent_type, field_details_list)
+        if leaf is not None:
+            value = _answer(leaf, source)
+            if value is not _MISSED:
+                return value
         return super().execute_field(parent_type, source, field_details_list, *rest, **options)
 
 

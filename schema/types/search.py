@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Annotated
 
 import strawberry
+from graphql import FieldNode, value_from_ast
+from strawberry.types.nodes import get_variable_values
 
 from loaders.query.ordering import MOST_RELEVANT
 from loaders.query.pages import PageRequest
 from loaders.query.sources import MatchScope
-from loaders.search.highlight import MAX_SNIPPET_TOKENS, Markers
+from loaders.search.highlight import MAX_SNIPPET_TOKENS, Highlights, Markers
 from loaders.search.hits import search_page
 from loaders.search.language import MAX_QUERY_CHARS, SearchQuery, SearchSyntaxError, parse_query
 from schema.context import Info
-from schema.eager import at, preload_articles
+from schema.eager import at, cached, fill, preload_articles
 from schema.errors import PublicError, checked_text
 from schema.filters import FilterArg
 from schema.ids import encode_article_cursor
@@ -96,14 +99,14 @@ class SearchEdge:
         description="Relevance (bm25 with field weights: title 10, topic names 5, excerpt 4, "
         "provider name 2, body 1; higher is better). Comparable within one search only."
     )
-    async def score(self, info: Info) -> float:
+    def score(self, info: Info) -> float:
         if self.known_score is not None:
             return self.known_score
-        found = await info.context.loaders.search_score(self.expression).load(self.node.row.id)
-        return found if found is not None else 0.0
+        loader = info.context.loaders.search_score(self.expression)
+        return cached(loader, self.node.row.id, lambda found: found or 0.0)
 
     @strawberry.field(description="Where the query matched, with configurable markers.")
-    async def highlights(
+    def highlights(
         self,
         info: Info,
         start: Marker = "<mark>",
@@ -120,7 +123,9 @@ class SearchEdge:
     ) -> SearchHighlights:
         markers = _markers(start, end, ellipsis, snippet_words)
         loader = info.context.loaders.highlights(self.expression, markers)
-        found = await loader.load(self.node.row.id)
+        return cached(loader, self.node.row.id, self._shown)
+
+    def _shown(self, found: Highlights | None) -> SearchHighlights:
         if found is None:  # changed by an ingest since the page was read
             return SearchHighlights(title=self.node.title, excerpt=self.node.excerpt, body=None)
         return SearchHighlights(title=found.title, excerpt=found.excerpt, body=found.body)
@@ -146,15 +151,41 @@ class SearchConnection:
         return [edge.node for edge in self.edges]
 
     @strawberry.field(description="How many articles match the query and the filter.")
-    async def total_count(self, info: Info) -> int:
+    def total_count(self, info: Info) -> int:
         if self.matches is not None and self.request.filter.is_empty():
             return self.matches
         loader = info.context.loaders.search_count(self.scope.expression, self.request.filter)
-        return await loader.load(None)
+        return cached(loader, None, int)
 
     @strawberry.field(description="Counts over all hits (not just this page), for filter UIs.")
     def facets(self) -> ArticleFacets:
         return ArticleFacets(scope=self.scope, parent=None, filter=self.request.filter)
+
+
+def _requested_markers(info: Info, nodes: list[FieldNode]) -> set[Markers]:
+    """The markers of every `highlights(...)` the query asks for, to load them ahead.
+
+    An argument that fails validation is left out here: the field's own resolver then
+    reports it on that field, exactly as without preloading.
+    """
+    field = info._raw_info.schema.get_type("SearchEdge").fields["highlights"]  # type: ignore[union-attr]
+    variables = get_variable_values(info._raw_info)
+    found = set()
+    for node in nodes:
+        given = {a.name.value: a.value for a in node.arguments or ()}
+        values = {
+            name: value_from_ast(given[name], arg.type, variables)
+            if name in given
+            else arg.default_value
+            for name, arg in field.args.items()
+        }
+        try:
+            found.add(
+                _markers(values["start"], values["end"], values["ellipsis"], values["snippetWords"])
+            )
+        except (PublicError, TypeError):
+            continue
+    return found
 
 
 def _query(text: str) -> SearchQuery:
@@ -191,7 +222,12 @@ async def search_connection(
     page = await search_page(context.db, parsed, request)
     nodes = info._raw_info.field_nodes
     selected = at(info, nodes, "nodes") + at(info, nodes, "edges", "node")
-    await preload_articles(info, [hit.row for hit in page.hits], selected)
+    ids = [hit.row.id for hit in page.hits]
+    await asyncio.gather(
+        preload_articles(info, [hit.row for hit in page.hits], selected),
+        *(fill(context.loaders.highlights(expression, markers), ids)
+          for markers in _requested_markers(info, at(info, nodes, "edges", "highlights"))),
+    )  # fmt: skip
     positions = [ordering.position(hit.row, hit.score) for hit in page.hits]
     edges = [
         SearchEdge(
