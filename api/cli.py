@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest_cmd.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     ingest_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    ingest_cmd.add_argument(
+        "--rehash",
+        action="store_true",
+        help="read every file again, even those whose size and modification time are "
+        "as stored (which are otherwise taken as unchanged)",
+    )
 
     serve = commands.add_parser(
         "serve",
@@ -168,6 +174,8 @@ def run_ingest(
     max_bytes: int,
     half_life_hours: float,
     stream: TextIO,
+    *,
+    rehash: bool = False,
 ) -> IngestReport:
     progress = Progress(stream)
     try:
@@ -178,6 +186,7 @@ def run_ingest(
                 max_bytes=max_bytes,
                 on_progress=progress,
                 trending_half_life_hours=half_life_hours,
+                rehash=rehash,
             )
         )
     finally:
@@ -196,8 +205,9 @@ def _stored_state(db_path: Path) -> tuple[int, bool]:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     report = run_ingest(
-        args.db, args.paths, args.max_file_bytes, args.trending_half_life_hours, sys.stderr
-    )
+        args.db, args.paths, args.max_file_bytes, args.trending_half_life_hours, sys.stderr,
+        rehash=args.rehash,
+    )  # fmt: skip
     print_report(report, args.json, sys.stdout)
     return EXIT_REJECTED if report.rejected else EXIT_OK
 

@@ -19,10 +19,11 @@ import aiosqlite
 # refuses to write into a database that belongs to something else.
 APPLICATION_ID = 0x4E475248  # "NGRH"
 # Version 2 split article facts (narrow, indexed for filters, orders and facets)
-# from their content; version 3 added the full-text index and its top lists. The
+# from their content; version 3 added the full-text index and its top lists; version
+# 4 the files' stamps (size, mtime) that let an ingest skip unchanged files. The
 # database is derived from files, so an older schema is rebuilt empty (see _rebuild)
 # and refilled by the next ingest.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -77,7 +78,9 @@ CREATE TABLE IF NOT EXISTS articles (
     image_count     INTEGER NOT NULL,
     related_count   INTEGER NOT NULL,
     trending        REAL NOT NULL,          -- see loaders/trending.py
-    sort_title      TEXT NOT NULL           -- casefolded title, for the TITLE order
+    sort_title      TEXT NOT NULL,          -- casefolded title, for the TITLE order
+    file_size       INTEGER,                -- the file's stamp when last read: an equal
+    file_mtime_ns   INTEGER                 -- stamp means unchanged (NULL: read it again)
 );
 -- Orders: each index serves its order in both directions, ties broken by id.
 CREATE INDEX IF NOT EXISTS articles_newest ON articles(published_ts, id);

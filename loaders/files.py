@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -22,12 +23,21 @@ MAYBE_ARTICLE_SUFFIXES = frozenset({".txt"})
 
 
 @dataclass(frozen=True, slots=True)
+class Stamp:
+    """A file's size and modification time: when both are as stored, it is unchanged."""
+
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A file that may be an article, found under `root` (an absolute folder)."""
 
     root: Path
     path: Path  # absolute
     rel: str  # relative to root, POSIX separators: the article's identity
+    stamp: Stamp | None = None  # as discovery saw it
 
 
 class Status(Enum):
@@ -52,6 +62,7 @@ class FileResult:
     content_hash: str = ""
     article: ParsedArticle | None = None
     reason: str = ""
+    stamp: Stamp | None = None  # of the file as it was read
 
 
 def _is_candidate(name: str) -> bool:
@@ -74,7 +85,11 @@ def discover(path: Path) -> Discovery:
     """
     path = path.resolve()
     if path.is_file():
-        found = [Candidate(path.parent, path, path.name)] if _is_candidate(path.name) else []
+        found = (
+            [Candidate(path.parent, path, path.name, _stamp(path.stat()))]
+            if _is_candidate(path.name)
+            else []
+        )
         return Discovery(found, [])
     candidates: list[Candidate] = []
     unreadable: list[tuple[Path, str]] = []
@@ -89,10 +104,19 @@ def discover(path: Path) -> Discovery:
             if name.startswith(".") or not _is_candidate(name):
                 continue
             full = base / name
-            if not full.is_file():  # broken links, sockets
+            try:
+                status = full.stat()  # follows links, as reading will
+            except OSError:  # a broken link: nothing to read
                 continue
-            candidates.append(Candidate(path, full, full.relative_to(path).as_posix()))
+            if not stat.S_ISREG(status.st_mode):  # sockets, devices, folders named *.md
+                continue
+            rel = full.relative_to(path).as_posix()
+            candidates.append(Candidate(path, full, rel, _stamp(status)))
     return Discovery(candidates, unreadable)
+
+
+def _stamp(found: os.stat_result) -> Stamp:
+    return Stamp(found.st_size, found.st_mtime_ns)
 
 
 def content_hash(raw: bytes) -> str:
@@ -103,7 +127,9 @@ def load_file(task: FileTask) -> FileResult:
     """Read, hash and, when changed, parse one file. Never raises for bad content."""
     rel = task.rel
     try:
-        size = os.stat(task.path).st_size
+        found = os.stat(task.path)
+        stamp = _stamp(found)
+        size = found.st_size
         if size > task.max_bytes:
             # Decided before reading, so a huge file costs no memory.
             reason = f"file is {size} bytes, over the {task.max_bytes}-byte limit"
@@ -114,9 +140,9 @@ def load_file(task: FileTask) -> FileResult:
         return FileResult(rel, Status.REJECTED, reason=f"cannot read file: {exc.strerror}")
     digest = content_hash(raw)
     if digest == task.known_hash:
-        return FileResult(rel, Status.UNCHANGED, digest)
+        return FileResult(rel, Status.UNCHANGED, digest, stamp=stamp)
     if os.path.splitext(rel)[1].lower() in MAYBE_ARTICLE_SUFFIXES and not _opens_frontmatter(raw):
-        return FileResult(rel, Status.IGNORED, digest)
+        return FileResult(rel, Status.IGNORED, digest, stamp=stamp)
     try:
         article = parse_article(raw, max_bytes=task.max_bytes)
     except Rejection as exc:
@@ -124,7 +150,7 @@ def load_file(task: FileTask) -> FileResult:
     except Exception as exc:
         reason = f"unexpected parser failure ({type(exc).__name__})"
         return FileResult(rel, Status.REJECTED, digest, reason=reason)
-    return FileResult(rel, Status.PARSED, digest, article)
+    return FileResult(rel, Status.PARSED, digest, article, stamp=stamp)
 
 
 def load_files(tasks: Sequence[FileTask]) -> list[FileResult]:

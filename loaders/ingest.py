@@ -23,8 +23,16 @@ from typing import Any
 import aiosqlite
 
 from loaders import db
-from loaders.files import Candidate, FileResult, FileTask, Status, discover, load_files
-from loaders.parse import DEFAULT_MAX_BYTES, ParsedArticle, ParsedImage
+from loaders.files import (
+    Candidate,
+    FileResult,
+    FileTask,
+    Stamp,
+    Status,
+    discover,
+    load_files,
+)
+from loaders.parse import DEFAULT_MAX_BYTES, ParsedImage
 from loaders.search import toplists
 from loaders.trending import DEFAULT_HALF_LIFE_HOURS, trending_key
 
@@ -99,6 +107,7 @@ class _Existing:
     content_hash: str
     slug: str
     root_id: int
+    stamp: Stamp | None  # None: not known to be safe to trust (see _trusted)
 
 
 @dataclass(slots=True)
@@ -113,6 +122,7 @@ class _Run:
     topics: dict[str, int]
     next_id: int
     half_life_hours: float
+    started_ns: int  # wall clock when the run began, for _trusted
     changed_ids: set[int] = field(default_factory=set)
     affected_providers: set[int] = field(default_factory=set)
     affected_topics: set[int] = field(default_factory=set)
@@ -128,6 +138,7 @@ async def ingest(
     workers: int | None = None,
     on_progress: ProgressCallback | None = None,
     trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
+    rehash: bool = False,
 ) -> IngestReport:
     """Open `db_path` (creating it), ingest `paths`, close. See `ingest_into`."""
     conn = await db.connect(db_path)
@@ -139,6 +150,7 @@ async def ingest(
             workers=workers,
             on_progress=on_progress,
             trending_half_life_hours=trending_half_life_hours,
+            rehash=rehash,
         )
     finally:
         await conn.close()
@@ -152,6 +164,7 @@ async def ingest_into(
     workers: int | None = None,
     on_progress: ProgressCallback | None = None,
     trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
+    rehash: bool = False,
 ) -> IngestReport:
     """Ingest files and folders (recursively) into the database behind `conn`.
 
@@ -159,7 +172,8 @@ async def ingest_into(
     no longer there are removed. A file that fails validation is reported and
     stored nowhere; when an earlier version of it was stored, that version stays.
     A half-life other than the one the corpus was ranked with re-ranks every article
-    for the TRENDING order (see loaders/trending.py).
+    for the TRENDING order (see loaders/trending.py). A file whose size and
+    modification time are as stored is not read again, unless `rehash`.
     """
     if not trending_half_life_hours > 0:
         raise IngestError(
@@ -177,15 +191,16 @@ async def ingest_into(
         run = await _start_run(conn, report, trending_half_life_hours)
         root_ids = await _root_ids(conn, {c.root for c in candidates} | found.folder_roots)
         await _remove(run, _gone(run, found, root_ids))
-        tasks = [FileTask(str(c.path), c.rel, _known_hash(run, c), max_bytes) for c in candidates]
         roots_by_rel = {c.rel: root_ids[c.root] for c in candidates}
         paths_by_rel = {c.rel: str(c.path) for c in candidates}
-        done = 0
+        stamped, tasks = _split_by_stamp(run, candidates, max_bytes, trust=not rehash)
+        await _apply(run, stamped, roots_by_rel, paths_by_rel)
+        done = len(stamped)
         async for results in _load_all(tasks, workers):
             await _apply(run, results, roots_by_rel, paths_by_rel)
             done += len(results)
             if on_progress:
-                on_progress(done, len(tasks))
+                on_progress(done, len(candidates))
         # Files whose slug was taken by an article that this run later removed.
         deferred, run.deferred = run.deferred, []
         await _apply(run, deferred, roots_by_rel, paths_by_rel, final=True)
@@ -242,8 +257,13 @@ def _discover_all(paths: Sequence[str | Path]) -> _Found:
 async def _start_run(
     conn: aiosqlite.Connection, report: IngestReport, half_life_hours: float
 ) -> _Run:
-    rows = await conn.execute_fetchall("SELECT path, id, content_hash, slug, root_id FROM articles")
-    existing = {r[0]: _Existing(r[1], r[2], r[3], r[4]) for r in rows}
+    rows = await conn.execute_fetchall(
+        "SELECT path, id, content_hash, slug, root_id, file_size, file_mtime_ns FROM articles"
+    )
+    existing = {
+        r[0]: _Existing(r[1], r[2], r[3], r[4], None if r[6] is None else Stamp(r[5], r[6]))
+        for r in rows
+    }
     providers = await conn.execute_fetchall("SELECT domain, id FROM providers")
     topics = await conn.execute_fetchall("SELECT slug, id FROM topics")
     next_id = await _meta_int(conn, "next_article_id", 1)
@@ -256,6 +276,7 @@ async def _start_run(
         topics={r[0]: r[1] for r in topics},
         next_id=max(next_id, max((ex.id for ex in existing.values()), default=0) + 1),
         half_life_hours=half_life_hours,
+        started_ns=time.time_ns(),
     )
 
 
@@ -297,9 +318,35 @@ async def _root_ids(conn: aiosqlite.Connection, roots: set[Path]) -> dict[Path, 
     return {Path(r[0]): r[1] for r in rows}
 
 
-def _known_hash(run: _Run, cand: Candidate) -> str | None:
-    ex = run.existing.get(cand.rel)
-    return ex.content_hash if ex else None
+def _split_by_stamp(
+    run: _Run, candidates: list[Candidate], max_bytes: int, *, trust: bool
+) -> tuple[list[FileResult], list[FileTask]]:
+    """Files whose stamp is as stored (unchanged, without reading them), and the work
+    for the others: read, hash and, when the content changed, parse."""
+    unchanged: list[FileResult] = []
+    tasks: list[FileTask] = []
+    for cand in candidates:
+        ex = run.existing.get(cand.rel)
+        if trust and ex is not None and ex.stamp is not None and ex.stamp == cand.stamp:
+            unchanged.append(
+                FileResult(cand.rel, Status.UNCHANGED, ex.content_hash, stamp=ex.stamp)
+            )
+        else:
+            known = ex.content_hash if ex else None
+            tasks.append(FileTask(str(cand.path), cand.rel, known, max_bytes))
+    return unchanged, tasks
+
+
+# A file changed twice within the file system's timestamp granularity could keep its
+# stamp; stamps this close to the run's start are not stored, so the next run reads
+# those files again (the "racy clean" problem git solves the same way).
+RACY_NS = 2_000_000_000
+
+
+def _trusted(run: _Run, stamp: Stamp | None) -> Stamp | None:
+    if stamp is None or stamp.mtime_ns >= run.started_ns - RACY_NS:
+        return None
+    return stamp
 
 
 async def _load_all(tasks: list[FileTask], workers: int | None) -> Any:
@@ -344,9 +391,10 @@ async def _apply(
     final: bool = False,
 ) -> None:
     report = run.report
-    writes: list[tuple[int, str, int, str, ParsedArticle]] = []
+    writes: list[tuple[int, int, FileResult]] = []  # (article id, root id, result)
     gone: list[str] = []
     moved: list[tuple[int, int]] = []
+    restamped: list[tuple[int | None, int | None, int]] = []
     for result in results:
         rel = result.rel
         ex = run.existing.get(rel)
@@ -354,6 +402,9 @@ async def _apply(
             moved.append((roots_by_rel[rel], ex.id))
         if result.status is Status.UNCHANGED:
             report.unchanged += 1
+            stamp = _trusted(run, result.stamp)
+            if ex and stamp != ex.stamp:  # touched, copied, or first seen by this version
+                restamped.append((*_stamp_columns(stamp), ex.id))
         elif result.status is Status.IGNORED:
             report.ignored += 1
             if ex:  # a .txt that lost its frontmatter is no longer an article
@@ -379,10 +430,13 @@ async def _apply(
                 article_id = run.next_id
                 run.next_id += 1
                 report.added.append(rel)
-            writes.append((article_id, rel, roots_by_rel[rel], result.content_hash,
-                           result.article))  # fmt: skip
+            writes.append((article_id, roots_by_rel[rel], result))
     if moved:
         await run.conn.executemany("UPDATE articles SET root_id = ? WHERE id = ?", moved)
+    if restamped:
+        await run.conn.executemany(
+            "UPDATE articles SET file_size = ?, file_mtime_ns = ? WHERE id = ?", restamped
+        )
     await _remove(run, gone)
     if writes:
         await _write(run, writes)
@@ -434,7 +488,7 @@ def _images_json(images: tuple[ParsedImage, ...]) -> str:
 ARTICLE_COLUMNS = (
     "id", "path", "root_id", "slug", "content_hash", "published_ts", "published_month",
     "provider_id", "type", "category", "published", "quality", "heat", "image_count",
-    "related_count", "trending", "sort_title",
+    "related_count", "trending", "sort_title", "file_size", "file_mtime_ns",
 )  # fmt: skip
 UPSERT_ARTICLE = (
     f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
@@ -476,9 +530,14 @@ async def _ensure_keys(
             known[k] = ident
 
 
-async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle]]) -> None:
+def _stamp_columns(stamp: Stamp | None) -> tuple[int | None, int | None]:
+    return (stamp.size, stamp.mtime_ns) if stamp else (None, None)
+
+
+async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
     conn = run.conn
-    updated_ids = [w[0] for w in writes if w[1] in run.existing]
+    updated_ids = [article_id for article_id, _, r in writes if r.rel in run.existing]
+    parsed = [r.article for _, _, r in writes if r.article is not None]
     if updated_ids:
         await _collect_old(run, updated_ids)
         for part in db.chunked(updated_ids, SQL_CHUNK):
@@ -487,12 +546,12 @@ async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle
                 await conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
 
     providers = {
-        a.provider.domain: (a.provider.domain, a.provider.name) for *_, a in writes if a.provider
+        a.provider.domain: (a.provider.domain, a.provider.name) for a in parsed if a.provider
     }
     await _ensure_keys(conn, "providers", "domain", run.providers, providers, "domain, name")
     topics = {
         slug: (slug, name)
-        for *_, a in writes
+        for a in parsed
         for name, slug in zip(a.topics, a.topic_slugs, strict=True)
     }
     await _ensure_keys(conn, "topics", "slug", run.topics, topics, "slug, name")
@@ -504,13 +563,16 @@ async def _write(run: _Run, writes: list[tuple[int, str, int, str, ParsedArticle
     url_rows: list[tuple[str, int]] = []
     related_rows: list[tuple[Any, ...]] = []
     reference_url_rows: list[tuple[int, int, int, str]] = []
-    for article_id, rel, root_id, digest, a in writes:
+    for article_id, root_id, result in writes:
+        rel, digest, a = result.rel, result.content_hash, result.article
+        assert a is not None
         provider_id = run.providers[a.provider.domain] if a.provider else None
         trending = trending_key(a.heat, a.quality, a.published_ts, run.half_life_hours)
         article_rows.append((
             article_id, rel, root_id, Path(rel).stem, digest, a.published_ts,
             published_month(a.published_at), provider_id, a.type, a.category, a.published,
             a.quality, a.heat, len(a.images), len(a.related), trending, a.title.casefold(),
+            *_stamp_columns(_trusted(run, result.stamp)),
         ))  # fmt: skip
         content_rows.append((
             article_id, a.title, a.excerpt, a.published_at, a.original_url, a.web_url,
