@@ -20,10 +20,11 @@ import aiosqlite
 APPLICATION_ID = 0x4E475248  # "NGRH"
 # Version 2 split article facts (narrow, indexed for filters, orders and facets)
 # from their content; version 3 added the full-text index and its top lists; version
-# 4 the files' stamps (size, mtime) that let an ingest skip unchanged files. The
-# database is derived from files, so an older schema is rebuilt empty (see _rebuild)
-# and refilled by the next ingest.
-SCHEMA_VERSION = 4
+# 4 the files' stamps (size, mtime) that let an ingest skip unchanged files; 5 keeps
+# the full-text index from the ingest instead of triggers. The database is derived
+# from files, so an older schema is rebuilt empty (see _rebuild) and refilled by the
+# next ingest.
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -190,32 +191,15 @@ CREATE INDEX IF NOT EXISTS related_unresolved ON related(target_id, normalized_u
     WHERE target_id IS NULL;
 
 -- Full-text search (see loaders/search). The index reads its text from article_content
--- (external content: no second copy); the triggers keep it in step with every insert
--- and delete, cascades from `articles` included. Tokens are runs of letters, digits and
--- marks, case-folded, diacritics removed; no stemming. Column order matters: the bm25
--- weights in loaders/search/weights.py follow it.
+-- (external content: no second copy); the ingest keeps it in step batch by batch
+-- (loaders/search/index.py), before content rows change or go and after new ones.
+-- Tokens are runs of letters, digits and marks, case-folded, diacritics removed; no
+-- stemming. Column order matters: the bm25 weights in loaders/search/weights.py follow it.
 CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5(
     title, excerpt, body, topic_names, provider_name,
     content = 'article_content', content_rowid = 'id',
     tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
 );
-CREATE TRIGGER IF NOT EXISTS article_content_indexed AFTER INSERT ON article_content BEGIN
-    INSERT INTO article_fts (rowid, title, excerpt, body, topic_names, provider_name)
-    VALUES (new.id, new.title, new.excerpt, new.body, new.topic_names, new.provider_name);
-END;
-CREATE TRIGGER IF NOT EXISTS article_content_unindexed AFTER DELETE ON article_content BEGIN
-    INSERT INTO article_fts (article_fts, rowid, title, excerpt, body, topic_names, provider_name)
-    VALUES ('delete', old.id, old.title, old.excerpt, old.body, old.topic_names,
-            old.provider_name);
-END;
-CREATE TRIGGER IF NOT EXISTS article_content_reindexed AFTER UPDATE ON article_content BEGIN
-    INSERT INTO article_fts (article_fts, rowid, title, excerpt, body, topic_names, provider_name)
-    VALUES ('delete', old.id, old.title, old.excerpt, old.body, old.topic_names,
-            old.provider_name);
-    INSERT INTO article_fts (rowid, title, excerpt, body, topic_names, provider_name)
-    VALUES (new.id, new.title, new.excerpt, new.body, new.topic_names, new.provider_name);
-END;
-
 -- Top lists of frequent words (see loaders/search/toplists.py): per word, the articles
 -- scoring best for it alone, and a threshold no article outside the list exceeds.
 CREATE TABLE IF NOT EXISTS search_terms (

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+import orjson
 
 from loaders import db
 from loaders.files import (
@@ -33,6 +34,7 @@ from loaders.files import (
     load_files,
 )
 from loaders.parse import DEFAULT_MAX_BYTES, ParsedImage
+from loaders.search import index as search_index
 from loaders.search import toplists
 from loaders.trending import DEFAULT_HALF_LIFE_HOURS, trending_key
 
@@ -467,6 +469,7 @@ async def _remove(run: _Run, rels: list[str]) -> None:
         return
     ids = [run.existing[rel].id for rel in rels]
     await _collect_old(run, ids)
+    await search_index.unindex(run.conn, ids)
     for part in db.chunked(ids, SQL_CHUNK):
         await run.conn.execute(f"DELETE FROM articles WHERE id IN ({db.placeholders(part)})", part)
     for rel in rels:
@@ -482,7 +485,7 @@ def published_month(published_at: str) -> int:
 
 
 def _images_json(images: tuple[ParsedImage, ...]) -> str:
-    return json.dumps([img.to_json() for img in images], ensure_ascii=False)
+    return orjson.dumps([img.to_json() for img in images]).decode() if images else "[]"
 
 
 ARTICLE_COLUMNS = (
@@ -540,6 +543,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
     parsed = [r.article for _, _, r in writes if r.article is not None]
     if updated_ids:
         await _collect_old(run, updated_ids)
+        await search_index.unindex(conn, updated_ids)
         for part in db.chunked(updated_ids, SQL_CHUNK):
             marks = db.placeholders(part)
             for table, column in CHILD_TABLES:
@@ -606,6 +610,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
             )
     await conn.executemany(UPSERT_ARTICLE, article_rows)
     await conn.executemany(INSERT_CONTENT, content_rows)
+    await search_index.index(conn, [row[0] for row in content_rows])
     await conn.executemany(
         "INSERT INTO article_topics (article_id, position, topic_id, name, published_ts, "
         "trending) VALUES (?, ?, ?, ?, ?, ?)",
@@ -698,8 +703,8 @@ async def _finish(run: _Run) -> None:
         await _fill_temp(conn, "affected_ids", "id", run.affected_topics)
         for statement in _statements(REFRESH_TOPICS):
             await conn.execute(statement)
-        # Search (#4): triggers keep the FTS index in step with article_content; the
-        # top lists of frequent words are brought in step here (loaders/search/toplists.py).
+        # Search (#4): _remove and _write keep the FTS index in step batch by batch; the
+        # top lists of frequent words follow the index here (loaders/search/toplists.py).
         await toplists.refresh(conn, run.changed_ids, len(report.removed))
     if await _rerank(run) or report.changed:
         await conn.execute(

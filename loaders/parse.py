@@ -8,7 +8,6 @@ frontmatter JSON so that nothing the publisher wrote is lost.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 import frontmatter
 import frontmatter.default_handlers
+import orjson
 import yaml
 
 from loaders.urls import normalize_url
@@ -173,27 +173,37 @@ def _load_yaml(fm_text: str) -> dict[str, Any]:
     return data
 
 
+_CONTAINERS = (dict, list, tuple, set)
+
+
 def _check_size(value: Any) -> None:
-    """Reject values that expand (through YAML aliases) beyond any real article."""
-    count = 0
+    """Reject values that expand (through YAML aliases) beyond any real article.
+
+    Scalars are counted in bulk per container; only containers are visited, since
+    only they can nest (or repeat, through aliases).
+    """
+    count = 1
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            raise Rejection(
-                f"frontmatter expands to more than {MAX_NODES} values "
-                "(YAML alias bomb or runaway aliases)"
-            )
         if depth > MAX_DEPTH:
             raise Rejection(
                 f"frontmatter nests deeper than {MAX_DEPTH} levels (a YAML alias cycle?)"
             )
         if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-            stack.extend((k, depth + 1) for k in item)
-        elif isinstance(item, list | tuple | set):
-            stack.extend((v, depth + 1) for v in item)
+            count += 2 * len(item)
+            children: Any = item.values()
+        else:
+            count += len(item) if isinstance(item, _CONTAINERS) else 0
+            children = item if isinstance(item, list | tuple | set) else ()
+        if count > MAX_NODES:
+            raise Rejection(
+                f"frontmatter expands to more than {MAX_NODES} values "
+                "(YAML alias bomb or runaway aliases)"
+            )
+        stack.extend((child, depth + 1) for child in children if isinstance(child, _CONTAINERS))
+        if isinstance(item, dict):  # keys can be containers too (complex YAML keys)
+            stack.extend((key, depth + 1) for key in item if isinstance(key, _CONTAINERS))
 
 
 def _kind(value: Any) -> str:
@@ -388,6 +398,11 @@ def _reference(value: Any, field: str) -> ParsedReference:
     )
 
 
+# Dates go through _json_default (UTC with a Z, like every date newsgraph stores);
+# nested mappings may have non-string keys (YAML allows `1: x`).
+JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return format_utc(value if value.tzinfo else value.replace(tzinfo=UTC))
@@ -410,8 +425,8 @@ def _validate(data: dict[str, Any], body: str) -> ParsedArticle:
         _reference(v, f"related[{i}]") for i, v in enumerate(_list(data, "related", "related"))
     )
     try:
-        frontmatter_json = json.dumps(data, default=_json_default, ensure_ascii=False)
-    except (TypeError, ValueError) as exc:
+        frontmatter_json = orjson.dumps(data, default=_json_default, option=JSON_OPTIONS).decode()
+    except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
         raise Rejection(f"frontmatter cannot be stored: {exc}") from None
     return ParsedArticle(
         title=title,

@@ -50,7 +50,7 @@ from loaders.search.statistics import (
 )
 from loaders.search.weights import COLUMNS, FTS_TABLE, RELEVANCE_SQL, TOKENIZER
 
-MIN_ARTICLES = 1000  # words in fewer articles are scored in full quickly enough
+MIN_ARTICLES = 5000  # fewer matches are scored in full in a few ms; lists cost ingest time
 LIST_SIZE = 500  # enough for a first page under filters keeping a tenth of the hits
 REBUILD_FRACTION = 0.1  # of the corpus changed since the last build
 MAX_DRIFT = 0.05  # relative change of the average article length since the last build
