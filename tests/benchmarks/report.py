@@ -74,6 +74,22 @@ class ServingRow:
 
 
 @dataclass
+class ServerSideRow:
+    """One query executed in process (parse, validate, resolve, SQL; no HTTP)."""
+
+    size: int
+    group: str  # "query" (issue 3) or "search" (issue 4)
+    name: str
+    min_ms: float
+    median_ms: float
+    target_ms: float | None = None
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.target_ms is None else self.min_ms < self.target_ms
+
+
+@dataclass
 class WorkersRow:
     size: int
     shape: str
@@ -119,9 +135,10 @@ class Results:
     workers: list[WorkersRow] = field(default_factory=list)
     workers_memory: dict[int, dict[str, float]] = field(default_factory=dict)
     ingest: IngestResult | None = None
+    server_side: list[ServerSideRow] = field(default_factory=list)
 
     def empty(self) -> bool:
-        return not (self.serving or self.workers or self.ingest)
+        return not (self.serving or self.workers or self.ingest or self.server_side)
 
     # --- tables ---------------------------------------------------------------------------
 
@@ -153,6 +170,21 @@ class Results:
             lines += ["", *self._workers_table()]
         if self.ingest:
             lines += ["", *self._ingest_table(self.ingest)]
+        if self.server_side:
+            lines += ["", *self._server_side_table()]
+        return lines
+
+    def _server_side_table(self) -> list[str]:
+        lines = [
+            "server-side: one GraphQL execution in process (no HTTP), min and median ms",
+            f" {'articles':>9} {'query':58} {'min':>7} {'median':>7} {'target':>7} met",
+        ]
+        for r in self.server_side:
+            target = f"{r.target_ms:7.0f}" if r.target_ms is not None else f"{'':>7}"
+            lines.append(
+                f" {r.size:>9,} {r.name[:58]:58} {r.min_ms:7.2f} {r.median_ms:7.2f} {target} "
+                f"{_met(r.met)}"
+            )
         return lines
 
     def _serving_table(self) -> list[str]:
@@ -288,6 +320,7 @@ class Results:
             "config": {**asdict(self.config), "cache": str(self.config.cache)},
             "placement": self.placement,
             "serving": [r.to_json() for r in self.serving],
+            "server_side": [{**asdict(r), "met": r.met} for r in self.server_side],
             "scale": self.scale(),
             "memory": {str(k): v for k, v in self.memory.items()},
             "memory_target_mb": RSS_TARGET_MB,
@@ -334,6 +367,9 @@ def from_json(data: dict[str, Any]) -> Results:
                                           r["target"], load(r["newsgraph"]), load(r["baseline"]),
                                           r["note"]))  # fmt: skip
     results.memory = {int(k): v for k, v in data["memory"].items()}
+    names = {f.name for f in fields(ServerSideRow)}
+    for row in data.get("server_side", []):
+        results.server_side.append(ServerSideRow(**{k: v for k, v in row.items() if k in names}))
     for w in data["workers"]:
         results.workers.append(WorkersRow(w["size"], w["shape"], LoadResult(**w["one"]),
                                           LoadResult(**w["two"])))  # fmt: skip
