@@ -111,21 +111,40 @@ def _statement(
     used = [w for w in where if w.sql != "1"]
     condition = " AND ".join(f"({w.sql})" for w in used) or "1"
     params = [*source.tables.params, *(v for w in used for v in w.params)]
+    single = single_list(scope)
+    if single and used:
+        # Grouping in an index's order reads the table in that index's order, one random
+        # lookup per row to test the condition; for a filtered list a sequential scan
+        # and a sort of the few hundred groups is several times faster (measured at
+        # 100,000 articles: heat 194 -> 51 ms, providers 159 -> 36 ms). `+` hides the index.
+        value = f"+({value})"
+        if facet is Facet.TOPICS:  # count topics of the filtered ids, no join per article
+            value, join = "ft.topic_id", ""
+            source_sql = f"SELECT a.id FROM {source.tables.sql} WHERE {condition}"
+            counted = (
+                f"SELECT NULL AS parent, ft.topic_id AS v, count(*) AS n FROM article_topics "
+                f"AS ft WHERE ft.article_id IN ({source_sql}) GROUP BY v"
+            )
+            return _named(facet, counted), params
     # The whole corpus has one parent: grouping on the value alone lets SQLite read the
     # groups in index order instead of sorting them.
-    grouping = "v" if single_list(scope) else "parent, v"
+    grouping = "v" if single else "parent, v"
     counted = (
         f"SELECT {source.parent} AS parent, {value} AS v, count(*) AS n "
         f"FROM {source.tables.sql} {join} WHERE {condition} GROUP BY {grouping}"
     )
+    return _named(facet, counted), params
+
+
+def _named(facet: Facet, counted: str) -> str:
+    """(parent, value, name, count) rows from a (parent, v, n) grouping."""
     if facet in NAMES:
         table, key = NAMES[facet]
-        sql = (
+        return (
             f"SELECT x.parent, e.{key}, e.name, x.n FROM ({counted}) AS x "
             f"JOIN {table} AS e ON e.id = x.v"
         )
-        return sql, params
-    return f"SELECT parent, v, NULL, n FROM ({counted})", params
+    return f"SELECT parent, v, NULL, n FROM ({counted})"
 
 
 def _values(facet: Facet, rows: list[Row], bucket_size: int) -> list[FacetCount]:
