@@ -21,10 +21,10 @@ APPLICATION_ID = 0x4E475248  # "NGRH"
 # Version 2 split article facts (narrow, indexed for filters, orders and facets)
 # from their content; version 3 added the full-text index and its top lists; version
 # 4 the files' stamps (size, mtime) that let an ingest skip unchanged files; 5 keeps
-# the full-text index from the ingest instead of triggers. The database is derived
-# from files, so an older schema is rebuilt empty (see _rebuild) and refilled by the
-# next ingest.
-SCHEMA_VERSION = 5
+# the full-text index from the ingest instead of triggers; 6 stores the corpus's
+# facet counts. The database is derived from files, so an older schema is rebuilt
+# empty (see _rebuild) and refilled by the next ingest.
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -189,6 +189,17 @@ CREATE INDEX IF NOT EXISTS reference_urls_by_url ON reference_urls(url);
 -- (covering, so grouping reads the index alone).
 CREATE INDEX IF NOT EXISTS related_unresolved ON related(target_id, normalized_url, article_id)
     WHERE target_id IS NULL;
+
+-- Facet counts of the whole corpus (loaders/query/facets.py), recounted by every ingest
+-- that changes it: the unfiltered facets of a home page read these rows instead of
+-- scanning. Raw grouped values (a month as YYYYMM, heat as stored); topics and
+-- providers keep their own article_count.
+CREATE TABLE IF NOT EXISTS corpus_facets (
+    facet TEXT NOT NULL,
+    value ANY,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (facet, value)
+);
 
 -- Full-text search (see loaders/search). The index reads its text from article_content
 -- (external content: no second copy); the ingest keeps it in step batch by batch

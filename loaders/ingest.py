@@ -34,6 +34,7 @@ from loaders.files import (
     load_files,
 )
 from loaders.parse import DEFAULT_MAX_BYTES, ParsedImage
+from loaders.query.facets import refresh_corpus_facets
 from loaders.search import index as search_index
 from loaders.search import toplists
 from loaders.trending import DEFAULT_HALF_LIFE_HOURS, trending_key
@@ -706,6 +707,7 @@ async def _finish(run: _Run) -> None:
         # Search (#4): _remove and _write keep the FTS index in step batch by batch; the
         # top lists of frequent words follow the index here (loaders/search/toplists.py).
         await toplists.refresh(conn, run.changed_ids, len(report.removed))
+        await refresh_corpus_facets(conn)
     if await _rerank(run) or report.changed:
         await conn.execute(
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'corpus_version'"

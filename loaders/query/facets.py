@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+import aiosqlite
+
 from loaders.db import chunked
-from loaders.query.filters import ArticleFilter, Condition, compile_filter
+from loaders.query.filters import EMPTY_FILTER, ArticleFilter, Condition, compile_filter
 from loaders.query.ordering import MISSING
 from loaders.query.sources import AnyScope, Scope, many_parents, single_list
 from loaders.reader import Reader
@@ -85,9 +87,16 @@ async def facet_counts(
 
     Heat and quality come in buckets of `bucket_size` (`value` is the lower bound).
     """
-    if scope is Scope.ALL and filter.is_empty() and facet in NAMES:
-        table, key = NAMES[facet]
-        rows = await db.fetch(f"SELECT NULL, {key}, name, article_count FROM {table}")
+    if scope is Scope.ALL and filter.is_empty():
+        # The whole corpus: counts kept by the ingest, no scan.
+        if facet in NAMES:
+            table, key = NAMES[facet]
+            rows = await db.fetch(f"SELECT NULL, {key}, name, article_count FROM {table}")
+        else:
+            rows = await db.fetch(
+                "SELECT NULL, value, NULL, count FROM corpus_facets WHERE facet = ?",
+                [facet.value],
+            )
         counted: dict[int | None, list[Row]] = {None: [r for r in rows if r[3] > 0]}
     else:
         counted = defaultdict(list)
@@ -98,6 +107,19 @@ async def facet_counts(
                 counted[row[0]].append(row)
     result = {key: _values(facet, rows, bucket_size) for key, rows in counted.items()}
     return {p: result.get(None if single_list(scope) else p, []) for p in parents}
+
+
+async def refresh_corpus_facets(conn: aiosqlite.Connection) -> None:
+    """Recount the whole corpus's facets (inside an ingest's transaction)."""
+    await conn.execute("DELETE FROM corpus_facets")
+    for facet in Facet:
+        if facet in NAMES:  # topics and providers keep their own article_count
+            continue
+        sql, params = _statement(Scope.ALL, [None], EMPTY_FILTER, facet)
+        await conn.execute(
+            f"INSERT INTO corpus_facets (facet, value, count) SELECT ?, v, n FROM ({sql})",
+            [facet.value, *params],
+        )
 
 
 def _statement(

@@ -7,10 +7,12 @@ examples a reader can check by hand against tests/fixtures/valid.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loaders.ingest import ingest
 from loaders.reader import Reader
 from schema.build import schema
 from schema.context import Context
@@ -340,3 +342,38 @@ async def test_nested_filtered_lists_share_statements(reader: Reader) -> None:
     statements = await _statements(reader, query)
     # topics page + their total, then one each for every topic's page, count and facet
     assert len(statements) == 5, statements
+
+
+WHOLE = """query ($f: ArticleFilter) { articles(first: 0, filter: $f) { facets {
+  types { value count } categories { value count } published { value count }
+  months(first: 100) { value count } heat(bucketSize: 7) { label count }
+  quality(bucketSize: 7) { label count } topics(first: 100) { value count }
+  providers(first: 100) { value count } } } }"""
+
+
+async def test_stored_corpus_facets_follow_every_ingest(content: Path, tmp_path: Path) -> None:
+    """The whole corpus's facets come from counts the ingest stores; a filter that keeps
+    everything is counted by scanning. Both must agree after edits and removals."""
+    db_path = tmp_path / "facets.db"
+    await ingest(db_path, [content])
+    (content / "video.md").unlink()
+    late = content / "late.md"
+    late.write_text(late.read_text().replace("quality: 40", "quality: 99").replace(
+        "type: article", "type: essay"))  # fmt: skip
+    await ingest(db_path, [content])
+    reader = await Reader.open(db_path, size=1)
+    try:
+
+        async def facets(filter: Any) -> Any:
+            result = await schema.execute(
+                WHOLE, variable_values={"f": filter}, context_value=Context(db=reader)
+            )
+            return ok(result)["articles"]["facets"]
+
+        stored = await facets(None)
+        scanned = await facets({"not": {"slugs": ["no-such-article"]}})
+    finally:
+        await reader.close()
+    assert stored == scanned
+    assert {"value": "essay", "count": 1} in stored["types"]
+    assert all(t["value"] != "video" for t in stored["types"])
