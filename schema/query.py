@@ -18,9 +18,8 @@ from schema.errors import PublicError, checked_text
 from schema.filters import FilterArg
 from schema.ids import parse_global_id
 from schema.limits import DEFAULT_PAGE_SIZE
-from schema.ordering import OrderByArg
 from schema.types.article import Article
-from schema.types.connection import ArticleConnection, article_connection
+from schema.types.connection import ArticleConnection, article_list
 from schema.types.corpus import Corpus
 from schema.types.graph import Depth, Limit, RelatedGraph, graph_of
 from schema.types.node import Node
@@ -96,26 +95,13 @@ class Query:
         await preload_articles(info, [row], info._raw_info.field_nodes)
         return Article.from_row(row)
 
-    @strawberry.field(
-        description="Articles of the corpus: filtered, ordered (newest first by default) and "
-        "paged with cursors in both directions or with page numbers, with the total count "
-        "and facets of the filtered list."
+    articles: ArticleConnection = article_list(
+        Scope.ALL,
+        lambda _: None,
+        "Articles of the corpus: filtered, ordered (newest first by default) and paged with "
+        "cursors in both directions or with page numbers, with the total count and facets "
+        "of the filtered list.",
     )
-    async def articles(
-        self,
-        info: Info,
-        filter: FilterArg = None,
-        order_by: OrderByArg = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        offset: Offset = None,
-    ) -> ArticleConnection:
-        return await article_connection(
-            info, Scope.ALL, None, filter=filter, order_by=order_by,
-            first=first, after=after, last=last, before=before, offset=offset,
-        )  # fmt: skip
 
     @strawberry.field(
         description="Full-text search over titles, excerpts, bodies, topic names and provider "

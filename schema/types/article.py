@@ -11,13 +11,11 @@ from loaders.rows import ArticleRow, ProviderRow, RelatedRow, TopicRow
 from schema.context import Info
 from schema.eager import cached
 from schema.execution import direct
-from schema.filters import FilterArg
 from schema.ids import global_id
-from schema.ordering import OrderByArg
 from schema.scalars import DateTime
+from schema.types.connection import article_list
 from schema.types.image import Image, images
 from schema.types.node import Node
-from schema.types.pagination import After, Before, First, Last, Offset
 
 if TYPE_CHECKING:
     from schema.types.connection import ArticleConnection
@@ -115,27 +113,12 @@ class Article(Node):
     def related(self, info: Info) -> list[RelatedArticle]:
         return cached(info.context.loaders.related_by_article_id, self.row.id, references_of)
 
-    @strawberry.field(
-        description="Corpus articles whose `related` lists point at this one (newest first "
-        "unless `orderBy` says otherwise)."
+    related_by: ConnectionRef = article_list(
+        Scope.RELATED_BY,
+        lambda article: article.row.id,
+        "Corpus articles whose `related` lists point at this one (newest first unless "
+        "`orderBy` says otherwise).",
     )
-    async def related_by(
-        self,
-        info: Info,
-        filter: FilterArg = None,
-        order_by: OrderByArg = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        offset: Offset = None,
-    ) -> ConnectionRef:
-        from schema.types.connection import article_connection
-
-        return await article_connection(
-            info, Scope.RELATED_BY, self.row.id, filter=filter, order_by=order_by,
-            first=first, after=after, last=last, before=before, offset=offset,
-        )  # fmt: skip
 
     @strawberry.field(
         description="Other articles ranked by an explainable similarity: explicit related "

@@ -7,19 +7,27 @@ Every article list (`articles`, `Topic.articles`, `Provider.articles`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
 import strawberry
 
 from loaders.query.pages import PageRequest
 from loaders.query.sources import Scope
 from schema.context import Info
 from schema.eager import cached, preload_connection
-from schema.filters import ArticleFilterInput
+from schema.filters import ArticleFilterInput, FilterArg
 from schema.ids import encode_article_cursor
-from schema.ordering import ArticleOrder, to_ordering
-from schema.types.article import Article
+from schema.ordering import ArticleOrder, OrderByArg, to_ordering
 from schema.types.facets import ArticleFacets
-from schema.types.pagination import PageInfo
+from schema.types.pagination import After, Before, First, Last, Offset, PageInfo
 from schema.types.window import Window, page_request
+
+if TYPE_CHECKING:
+    from schema.types.article import Article
+
+# Lazy: Article.relatedBy is itself an article list, so article.py imports this module.
+ArticleRef = Annotated["Article", strawberry.lazy("schema.types.article")]
 
 
 @strawberry.type(description="An article in a connection, with its cursor.")
@@ -27,7 +35,7 @@ class ArticleEdge:
     cursor: str = strawberry.field(
         description="Opaque position in this list's order; pass it as `after` or `before`."
     )
-    node: Article = strawberry.field(description="The article.")
+    node: ArticleRef = strawberry.field(description="The article.")
 
 
 @strawberry.type(
@@ -42,7 +50,7 @@ class ArticleConnection:
     request: strawberry.Private[PageRequest]
 
     @strawberry.field(description="Articles of this page, without cursors.")
-    def nodes(self) -> list[Article]:
+    def nodes(self) -> list[ArticleRef]:
         return [edge.node for edge in self.edges]
 
     @strawberry.field(
@@ -71,6 +79,8 @@ async def article_connection(
     offset: int | None = None,
 ) -> ArticleConnection:
     """A page of the scope's articles; pages of many parents share one statement."""
+    from schema.types.article import Article
+
     context = info.context
     ordering = to_ordering(order_by)
     request = page_request(
@@ -102,3 +112,26 @@ async def article_connection(
         parent=parent,
         request=request,
     )
+
+
+def article_list(scope: Scope, parent: Callable[[Any], int | None], description: str) -> Any:
+    """A field listing the articles of `scope` for the object it is on (`parent(root)`
+    gives the parent key), with every article-list argument."""
+
+    async def resolve(
+        root: Any,
+        info: Info,
+        filter: FilterArg = None,
+        order_by: OrderByArg = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        offset: Offset = None,
+    ) -> ArticleConnection:
+        return await article_connection(
+            info, scope, parent(root), filter=filter, order_by=order_by, first=first,
+            after=after, last=last, before=before, offset=offset,
+        )  # fmt: skip
+
+    return strawberry.field(resolver=resolve, description=description)

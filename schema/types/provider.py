@@ -8,18 +8,11 @@ from loaders import reads
 from loaders.query.sources import Scope
 from loaders.rows import ProviderRow
 from schema.context import Info
-from schema.filters import FilterArg
 from schema.ids import decode_count_cursor, encode_cursor, global_id
-from schema.ordering import OrderByArg
-from schema.types.connection import ArticleConnection, article_connection
+from schema.types.connection import ArticleConnection, article_list
 from schema.types.image import Image, images
 from schema.types.node import Node
 from schema.types.pagination import (
-    After,
-    Before,
-    First,
-    Last,
-    Offset,
     PageInfo,
     check_first,
     entity_page_info,
@@ -49,22 +42,11 @@ class Provider(Node):
             row=row,
         )
 
-    @strawberry.field(description="Its articles (newest first unless `orderBy` says otherwise).")
-    async def articles(
-        self,
-        info: Info,
-        filter: FilterArg = None,
-        order_by: OrderByArg = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        offset: Offset = None,
-    ) -> ArticleConnection:
-        return await article_connection(
-            info, Scope.PROVIDER, self.row.id, filter=filter, order_by=order_by,
-            first=first, after=after, last=last, before=before, offset=offset,
-        )  # fmt: skip
+    articles: ArticleConnection = article_list(
+        Scope.PROVIDER,
+        lambda provider: provider.row.id,
+        "Its articles (newest first unless `orderBy` says otherwise).",
+    )
 
 
 @strawberry.type(description="A provider in a connection, with its cursor.")
