@@ -8,8 +8,9 @@ replica serving the same corpus version gives the same ETag for the same request
 
 The cache holds response bytes under that key, and under the raw request (method,
 media type, body or URL parameters) so a repeated request is answered without
-parsing it. The corpus version comes from the process's corpus watcher: when it
-changes, the cache is emptied; an ingest is visible at most one poll interval late.
+parsing it. The corpus version comes from api/freshness.py (a stat of the database's
+write-ahead log per request): when it changes, the cache is emptied, so the first request
+after an ingest commits already sees the new corpus.
 """
 
 from __future__ import annotations
