@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from loaders.db import chunked
+from loaders.parse import INT32
 from loaders.query.filters import ArticleFilter, Condition, compile_filter
 from loaders.query.sources import Scope, many_parents
 from loaders.reader import Reader
@@ -47,12 +48,21 @@ OWN_FIELDS: dict[Facet, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class FacetCount:
-    """One value of a facet. Range facets use `value` for the bucket's lower bound
-    (None for the bucket of unknown values)."""
+    """One value of a facet. Range facets use `value` for the bucket's lower bound and
+    `high` for its upper bound (both None for the bucket of unknown values)."""
 
     value: str | int | None
     label: str
     count: int
+    high: int | None = None
+
+
+def bucket_bounds(index: int, size: int) -> tuple[int, int]:
+    """The lowest and highest value of bucket `index` of width `size`. Values are 32-bit
+    (GraphQL's Int), so the first and last buckets stop at the ends of that range
+    instead of naming bounds no value can have and no client can read."""
+    low = index * size
+    return max(low, INT32[0]), min(low + size - 1, INT32[1])
 
 
 # Per facet: the value expression, its display name (NULL: the value is its own
@@ -122,7 +132,7 @@ def _count(facet: Facet, value: object, label: object, count: int, bucket_size: 
     if facet in _BUCKETS:
         if value is None:
             return FacetCount(None, "unknown", count)
-        low = int(value) * bucket_size  # type: ignore[call-overload]
-        return FacetCount(low, f"{low}..{low + bucket_size - 1}", count)
+        low, high = bucket_bounds(int(value), bucket_size)  # type: ignore[call-overload]
+        return FacetCount(low, f"{low}..{high}", count, high)
     shown = _label(facet, value)
     return FacetCount(shown, shown if label is None else str(label), count)
