@@ -25,9 +25,9 @@ SHARED = REPO.parent / "shared"
 POWER_APPS = SHARED / "corpus" / "power-apps"
 SHARED_SEEDS = SHARED / "seeds"
 
-# Property tests (tests/schema/test_article_queries_property.py) run the same examples
-# every time by default, so CI is deterministic and a failure reproduces; `explore`
-# searches fresh random examples, more of them:
+# Hypothesis tests (tests/schema/test_article_queries_property.py) run the same 25
+# examples each every time by default, so CI is deterministic, stays fast and a failure
+# reproduces; `explore` searches fresh random examples, more of them:
 #   .venv/bin/python -m pytest tests/schema/test_article_queries_property.py \
 #       --hypothesis-profile=explore
 settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=25)

@@ -8,7 +8,9 @@ the reference computed from the same files:
   exactly the filtered list, in order, without duplicates, with correct pageInfo;
 * windows (offsets, `after`, `before`, both, page size 0) are the reference's slices;
 * `totalCount` and every facet (with and without `ignoreOwnFilter`) are the
-  reference's counts, sorted and cut as asked.
+  reference's counts, sorted and cut as asked;
+* the same holds for each parent when 100 topics', providers' or articles' lists are
+  asked in one request (their SQL is shared between parents).
 
 The corpus is ingested once per module into a temporary database: the hand-written
 fixtures, a few hundred synthetic articles (ties, missing values, related links) and a
