@@ -25,12 +25,12 @@ SHARED = REPO.parent / "shared"
 POWER_APPS = SHARED / "corpus" / "power-apps"
 SHARED_SEEDS = SHARED / "seeds"
 
-# Hypothesis tests (tests/schema/test_article_queries_property.py) run the same 25
+# Hypothesis tests (tests/schema/test_article_queries_property.py) run the same 50
 # examples each every time by default, so CI is deterministic, stays fast and a failure
 # reproduces; `explore` searches fresh random examples, more of them:
 #   .venv/bin/python -m pytest tests/schema/test_article_queries_property.py \
 #       --hypothesis-profile=explore
-settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=25)
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=50)
 settings.register_profile("explore", deadline=None, max_examples=300)
 settings.load_profile("ci")
 
