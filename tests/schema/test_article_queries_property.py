@@ -9,13 +9,14 @@ the reference computed from the same files:
 * windows (offsets, `after`, `before`, both, page size 0) are the reference's slices;
 * `totalCount` and every facet (with and without `ignoreOwnFilter`) are the
   reference's counts, sorted and cut as asked;
+* each filter field alone, and its `not`, counts what the reference counts;
 * the same holds for each parent when 100 topics', providers' or articles' lists are
   asked in one request (their SQL is shared between parents).
 
 The corpus is ingested once per module into a temporary database: the hand-written
 fixtures, a few hundred synthetic articles (ties, missing values, related links) and a
-handful of edge articles (tests/schema/article_world.py: tied timestamps and titles, case variants,
-negative and extreme scores, month boundaries in other offsets).
+handful of edge articles (see tests/schema/article_world.py: tied timestamps and
+titles, case variants, extreme scores, month boundaries in other offsets).
 
 Examples are derandomized by default (the `ci` profile in tests/conftest.py), so CI
 runs the same examples every time; `--hypothesis-profile=explore` searches more widely.
