@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from loaders.ingest import ingest
 from loaders.reader import Reader
@@ -23,6 +24,15 @@ SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
 POWER_APPS = SHARED / "corpus" / "power-apps"
 SHARED_SEEDS = SHARED / "seeds"
+
+# Hypothesis tests (tests/schema/test_article_queries_property.py) run the same 50
+# examples each every time by default, so CI is deterministic, stays fast and a failure
+# reproduces; `explore` searches fresh random examples, more of them:
+#   .venv/bin/python -m pytest tests/schema/test_article_queries_property.py \
+#       --hypothesis-profile=explore
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=50)
+settings.register_profile("explore", deadline=None, max_examples=300)
+settings.load_profile("ci")
 
 needs_shared = pytest.mark.skipif(
     not POWER_APPS.is_dir() or not SHARED_SEEDS.is_dir(),

@@ -17,6 +17,7 @@ from typing import Any
 import aiosqlite
 
 from loaders.db import chunked
+from loaders.parse import INT32
 from loaders.query.filters import EMPTY_FILTER, ArticleFilter, Condition, compile_filter
 from loaders.query.ordering import MISSING
 from loaders.query.sources import AnyScope, Scope, many_parents, single_list
@@ -52,12 +53,21 @@ OWN_FIELDS: dict[Facet, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class FacetCount:
-    """One value of a facet. Range facets use `value` for the bucket's lower bound
-    (None for the bucket of unknown values)."""
+    """One value of a facet. Range facets use `value` for the bucket's lower bound and
+    `high` for its upper bound (both None for the bucket of unknown values)."""
 
     value: str | int | None
     label: str
     count: int
+    high: int | None = None
+
+
+def bucket_bounds(index: int, size: int) -> tuple[int, int]:
+    """The lowest and highest value of bucket `index` of width `size`. Values are 32-bit
+    (GraphQL's Int), so the first and last buckets stop at the ends of that range
+    instead of naming bounds no value can have and no client can read."""
+    low = index * size
+    return max(low, INT32[0]), min(low + size - 1, INT32[1])
 
 
 # Per facet: the expression grouped on, the join that reaches it, and the rows left
@@ -173,14 +183,18 @@ def _values(facet: Facet, rows: list[Row], bucket_size: int) -> list[FacetCount]
     """(parent, value, name, count) rows → facet values; buckets merge their rows."""
     if facet not in BUCKETED:
         return [FacetCount(_shown(facet, r[1]), _shown(facet, r[2] or r[1]), r[3]) for r in rows]
-    buckets: dict[int | None, int] = defaultdict(int)
+    buckets: dict[int | None, int] = defaultdict(int)  # bucket index → count
     for _, value, _, count in rows:
         unknown = value == MISSING or (facet is Facet.HEAT and value < 0)
-        buckets[None if unknown else value // bucket_size * bucket_size] += count
-    return [
-        FacetCount(low, "unknown" if low is None else f"{low}..{low + bucket_size - 1}", count)
-        for low, count in buckets.items()
-    ]
+        buckets[None if unknown else value // bucket_size] += count
+    found = []
+    for index, count in buckets.items():
+        if index is None:
+            found.append(FacetCount(None, "unknown", count))
+        else:
+            low, high = bucket_bounds(index, bucket_size)
+            found.append(FacetCount(low, f"{low}..{high}", count, high))
+    return found
 
 
 def _shown(facet: Facet, value: object) -> str:

@@ -116,8 +116,8 @@ class ArticleFacets:
         counts = _sorted(await self._counts(info, facet, ignore_own, bucket_size), sort)
         return [
             FacetBucket(
-                min=None if not isinstance(c.value, int) else c.value,
-                max=None if not isinstance(c.value, int) else c.value + bucket_size - 1,
+                min=c.value if isinstance(c.value, int) else None,
+                max=c.high,
                 label=c.label,
                 count=c.count,
             )
