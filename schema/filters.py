@@ -23,7 +23,8 @@ MAX_CONDITIONS = 200  # fields set across the whole tree
 
 @strawberry.input(
     name="IntRange",
-    description="An inclusive range of integers; leave an end null to leave it open.",
+    description="An inclusive range of integers; leave an end null to leave it open (both "
+    "null: no constraint, like an absent field).",
 )
 class IntRangeInput:
     min: int | None = strawberry.field(default=None, description="Smallest value kept.")
@@ -51,10 +52,14 @@ class ArticleFilterInput:
         description="Any of these providers, by domain, case-insensitive (`techstory.in`).",
     )
     types: list[str] | None = strawberry.field(
-        default=None, description="Any of these types (`article`, `video`…), case-insensitive."
+        default=None,
+        description="Any of these types (`article`, `video`…); ASCII letters match "
+        "case-insensitively, surrounding spaces are ignored.",
     )
     categories: list[str] | None = strawberry.field(
-        default=None, description="Any of these categories (`news`…), case-insensitive."
+        default=None,
+        description="Any of these categories (`news`…); ASCII letters match "
+        "case-insensitively, surrounding spaces are ignored.",
     )
     published: bool | None = strawberry.field(
         default=None,
@@ -155,8 +160,8 @@ def _convert(f: ArticleFilterInput, where: str, depth: int, budget: _Budget) -> 
         providers=tuple(
             v.strip().lower() for v in _values(f.providers, f"{where}.providers", budget)
         ),
-        types=tuple(_values(f.types, f"{where}.types", budget)),
-        categories=tuple(_values(f.categories, f"{where}.categories", budget)),
+        types=tuple(v.strip() for v in _values(f.types, f"{where}.types", budget)),
+        categories=tuple(v.strip() for v in _values(f.categories, f"{where}.categories", budget)),
         published=f.published,
         published_after=after,
         published_before=before,

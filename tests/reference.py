@@ -137,10 +137,11 @@ def _field_matches(name: str, value: Any, a: Fact) -> bool:
         return all(slugify(v) in a.topic_slugs for v in value)
     if name == "providers":
         return a.provider is not None and a.provider in {v.strip().lower() for v in value}
-    if name == "types":
-        return a.type is not None and ascii_lower(a.type) in {ascii_lower(v) for v in value}
+    if name == "types":  # surrounding spaces ignored, ASCII case too
+        wanted = {ascii_lower(v.strip()) for v in value}
+        return a.type is not None and ascii_lower(a.type) in wanted
     if name == "categories":
-        wanted = {ascii_lower(v) for v in value}
+        wanted = {ascii_lower(v.strip()) for v in value}
         return a.category is not None and ascii_lower(a.category) in wanted
     if name == "published":
         return a.published is not None and a.published == value
@@ -392,17 +393,15 @@ class Corpus:
         return [(value, label, None) for value, label in self._named(name, a)]
 
     def _named(self, name: str, a: Fact) -> list[tuple[str, str]]:
-        # Types and categories are counted as spelled. The API groups them ignoring ASCII
-        # case but shows one spelling of each group, unspecified which; so the corpus
-        # spells each of them one way only (the property tests check it).
+        # Types and categories are grouped ignoring ASCII case and shown lower-cased.
         if name == "topics":
             return [(s, self.topic_labels[s]) for s in a.topic_slugs]
         if name == "providers":
             return [] if a.provider is None else [(a.provider, self.provider_labels[a.provider])]
         if name == "types":
-            return [] if a.type is None else [(a.type, a.type)]
+            return [] if a.type is None else [(ascii_lower(a.type),) * 2]
         if name == "categories":
-            return [] if a.category is None else [(a.category, a.category)]
+            return [] if a.category is None else [(ascii_lower(a.category),) * 2]
         if name == "published":
             return [] if a.published is None else [(str(a.published).lower(),) * 2]
         if name == "months":

@@ -78,8 +78,10 @@ def bucket_bounds(index: int, size: int) -> tuple[int, int]:
 _GROUPS: dict[Facet, tuple[str, str, str]] = {
     Facet.TOPICS: ("ft.topic_id", "JOIN article_topics AS ft ON ft.article_id = a.id", ""),
     Facet.PROVIDERS: ("a.provider_id", "", "a.provider_id IS NOT NULL"),
-    Facet.TYPES: ("a.type", "", "a.type IS NOT NULL"),
-    Facet.CATEGORIES: ("a.category", "", "a.category IS NOT NULL"),
+    # Grouped (and shown) lower-cased: filters match them ignoring ASCII case, so one
+    # value must not be shown in whichever spelling a filtered list happens to meet first.
+    Facet.TYPES: ("lower(a.type)", "", "a.type IS NOT NULL"),
+    Facet.CATEGORIES: ("lower(a.category)", "", "a.category IS NOT NULL"),
     Facet.PUBLISHED: ("a.published", "", "a.published IS NOT NULL"),
     Facet.MONTHS: ("a.published_month", "", ""),
     Facet.HEAT: (f"ifnull(a.heat, {MISSING})", "", ""),

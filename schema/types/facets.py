@@ -20,10 +20,13 @@ DEFAULT_BUCKET_SIZE = 20
 @strawberry.enum(description="How facet values are sorted.")
 class FacetSort(Enum):
     COUNT = strawberry.enum_value(
-        "COUNT", description="Most articles first; ties by value, ascending."
+        "COUNT",
+        description="Most articles first; ties by value, ascending; the `unknown` bucket last.",
     )
     VALUE = strawberry.enum_value(
-        "VALUE", description="By value, ascending (months oldest first, buckets lowest first)."
+        "VALUE",
+        description="By value, ascending (months oldest first, buckets lowest first, the "
+        "`unknown` bucket last).",
     )
 
 
@@ -138,14 +141,16 @@ class ArticleFacets:
     ) -> list[FacetValue]:  # fmt: skip
         return await self._values(info, Facet.PROVIDERS, first, sort, ignore_own_filter)
 
-    @strawberry.field(description="Types (`article`, `video`…); articles without one are left out.")
+    @strawberry.field(
+        description="Types (`article`, `video`…), lower-cased; articles without one are left out."
+    )
     async def types(
         self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
         sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
     ) -> list[FacetValue]:  # fmt: skip
         return await self._values(info, Facet.TYPES, first, sort, ignore_own_filter)
 
-    @strawberry.field(description="Categories; articles without one are left out.")
+    @strawberry.field(description="Categories, lower-cased; articles without one are left out.")
     async def categories(
         self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
         sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
