@@ -27,6 +27,7 @@ resolve info has the same `context`, which is all a direct resolver may use.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -40,6 +41,8 @@ from graphql import (
 from strawberry import Schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
+
+from schema.plans import Entry, Fallback, cached_plan, run_plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,14 +98,14 @@ def _field_leaf(parent_type: GraphQLObjectType, details: Any) -> Leaf | None:
 
 
 class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, answering attribute leaves directly (see the module)."""
+    """graphql-core's executor, answering attribute leaves directly and loaded
+    selections by plan (see the module and schema/plans.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Per grouped field set of this execution (graphql-core memoizes those for the
-        # execution, so their ids are stable): its leaves, or None when any field is not
-        # a fast leaf.
-        self._all_leaves: dict[int, list[tuple[str, Leaf]] | None] = {}
+        # execution, so their ids are stable): its plan, or None when it has none.
+        self._plans: dict[int, list[Entry] | None] = {}
 
     def execute_fields(
         self,
@@ -112,29 +115,16 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         *rest: Any,
     ) -> Any:
-        """An object whose selected fields are all leaves (a provider's name and domain,
-        an image's url…) becomes its dict in one loop."""
+        """An object whose whole selection is loaded data becomes its dict in one pass."""
         key = id(grouped_field_set)
-        if key not in self._all_leaves:
-            leaves = [
-                (name, _field_leaf(parent_type, details))
-                for name, details in grouped_field_set.items()
-            ]
-            self._all_leaves[key] = (
-                [(name, leaf) for name, leaf in leaves if leaf is not None]
-                if all(leaf is not None for _, leaf in leaves)
-                else None
-            )
-        plan = self._all_leaves[key]
+        if key not in self._plans:
+            self._plans[key] = cached_plan(parent_type, grouped_field_set, self.collect_subfields)
+        plan = self._plans[key]
         if plan is not None:
-            results = {}
-            for name, leaf in plan:
-                value = _answer(leaf, source_value)
-                if value is _MISSED:
-                    break
-                results[name] = value
-            else:
-                return results
+            try:
+                return run_plan(plan, source_value, self.context_value)
+            except Fallback:
+                pass
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, *rest)
 
     def execute_field(
@@ -154,7 +144,11 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
 
 
 def direct(resolver: F) -> F:
-    """Mark a resolver without arguments that reads only `info.context` (see above)."""
+    """Mark a resolver without arguments that reads at most `info.context` (see above).
+
+    It returns its value, or an awaitable that starts its work only when awaited (like
+    `schema.eager.cached`): a plan (schema/plans.py) may drop it unawaited.
+    """
     resolver.newsgraph_direct = True  # type: ignore[attr-defined]
     return resolver
 
@@ -177,8 +171,17 @@ def install_direct_resolvers(schema: Schema) -> int:
     return installed
 
 
-def _calling(func: Callable[[Any, Any], Any]) -> Callable[..., Any]:
-    def resolve(source: Any, info: Any) -> Any:
-        return func(source, info)
+def _calling(func: Callable[..., Any]) -> Callable[..., Any]:
+    """graphql-core's resolver for `func(self)` or `func(self, info)`."""
+    if len(inspect.signature(func).parameters) == 1:
 
+        def resolve(source: Any, info: Any) -> Any:
+            return func(source)
+
+    else:
+
+        def resolve(source: Any, info: Any) -> Any:
+            return func(source, info)
+
+    resolve.newsgraph_direct = True  # type: ignore[attr-defined] # plans call it too
     return resolve

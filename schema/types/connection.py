@@ -16,6 +16,7 @@ from loaders.query.pages import PageRequest
 from loaders.query.sources import Scope
 from schema.context import Info
 from schema.eager import cached, preload_connection
+from schema.execution import direct
 from schema.filters import ArticleFilterInput, FilterArg
 from schema.ids import encode_article_cursor
 from schema.ordering import ArticleOrder, OrderByArg, to_ordering
@@ -50,12 +51,14 @@ class ArticleConnection:
     request: strawberry.Private[PageRequest]
 
     @strawberry.field(description="Articles of this page, without cursors.")
+    @direct
     def nodes(self) -> list[ArticleRef]:
         return [edge.node for edge in self.edges]
 
     @strawberry.field(
         description="How many articles the whole filtered list holds (not just this page)."
     )
+    @direct
     def total_count(self, info: Info) -> int:
         loader = info.context.loaders.count(self.scope, self.request.filter)
         return cached(loader, self.parent, int)

@@ -19,6 +19,7 @@ from loaders.search.language import MAX_QUERY_CHARS, SearchQuery, SearchSyntaxEr
 from schema.context import Info
 from schema.eager import at, cached, fill, preload_articles
 from schema.errors import PublicError, checked_text
+from schema.execution import direct
 from schema.filters import FilterArg
 from schema.ids import encode_article_cursor
 from schema.ordering import ArticleOrder, to_ordering
@@ -99,6 +100,7 @@ class SearchEdge:
         description="Relevance (bm25 with field weights: title 10, topic names 5, excerpt 4, "
         "provider name 2, body 1; higher is better). Comparable within one search only."
     )
+    @direct
     def score(self, info: Info) -> float:
         if self.known_score is not None:
             return self.known_score
@@ -147,10 +149,12 @@ class SearchConnection:
     matches: strawberry.Private[int | None]
 
     @strawberry.field(description="The matching articles of this page, without cursors.")
+    @direct
     def nodes(self) -> list[Article]:
         return [edge.node for edge in self.edges]
 
     @strawberry.field(description="How many articles match the query and the filter.")
+    @direct
     def total_count(self, info: Info) -> int:
         if self.matches is not None and self.request.filter.is_empty():
             return self.matches

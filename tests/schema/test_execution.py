@@ -30,6 +30,10 @@ QUERIES = [
     """{ nodes(ids: ["QXJ0aWNsZTpsYXRlLm1k"]) { id ... on Article { title } } }""",
     """{ article(slug: "no-such") { title } corpus { version } }""",
     """{ articles(first: 1) { nodes { title @include(if: false) slug @skip(if: false) } } }""",
+    # articles nobody loaded ahead: plans give up on the first awaitable and graphql-core
+    # runs the selection as usual
+    """{ article(slug: "early") { similar(first: 3) { score article { slug provider { name }
+      topics { name } images { url } } } } }""",
     # highlights loaded ahead with markers from literals, variables and defaults
     """query ($s: String) { search(query: "graphs OR ordering", first: 5) { totalCount
       edges { score h: highlights(start: $s, snippetWords: 3) { title excerpt body }
@@ -56,3 +60,19 @@ def test_the_per_article_resolvers_skip_strawberrys_wrapper() -> None:
     assert {"provider", "topics", "images", "related", "body"} <= direct
     # Fields with arguments keep Strawberry's argument handling.
     assert "relatedBy" not in direct and "similar" not in direct
+
+
+async def test_a_loaded_page_is_answered_by_plans(reader: Reader) -> None:
+    from schema import plans
+
+    plans._CACHE.clear()
+    query = """{ articles(first: 5) { edges { cursor node { slug title provider { name }
+      topics { name } images { url } } } } }"""
+    await schema.execute(query, context_value=Context(db=reader))
+    planned = {key[0]: plan for key, (_, plan) in plans._CACHE.items() if plan is not None}
+    # The whole connection is one plan: edges, their nodes, and the nodes' loaded levels.
+    (edges,) = planned["ArticleConnection"]
+    assert edges.plan is not None
+    node = {entry.name: entry for entry in edges.plan}["node"]
+    assert node.plan is not None
+    assert {"slug", "title", "provider", "topics", "images"} == {e.name for e in node.plan}

@@ -1,0 +1,233 @@
+"""Selection plans: a selection set whose answer needs no I/O, built in one pass.
+
+Once a page's articles and everything nested under them are loaded (schema/eager.py),
+the rest of the response is plain data: attributes of Strawberry objects, lists of
+them, and `@direct` resolvers answering from DataLoader caches. graphql-core still
+walks it field by field, building a resolve-info tuple, a path and a completion per
+field. A *plan* is that walk decided once per selection set: for each response key,
+how to read the value (an attribute, a direct resolver, the type name) and how to
+complete it (a scalar's serializer, a nested plan, a list of either).
+
+Running a plan on an object gives exactly the dict graphql-core would build, or gives
+up (`Fallback`) at the first thing it does not handle the same way for sure: a value
+still awaited, a null where the schema forbids one, a failing serializer, an object of
+an unexpected type. The caller then lets graphql-core execute the selection set as
+usual (resolvers only read, so running them twice changes nothing), and every error
+message, path and null propagation comes from graphql-core as before.
+
+Planned: fields without arguments or directives on object types, read as attributes
+of Strawberry types (basic fields), through `@direct` resolvers, or `__typename`;
+their types scalars, enums, object types, and lists of those. Anything else (arguments,
+interfaces, unions, other resolvers, fields merged from several selections) makes
+the whole selection set unplanned.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    Undefined,
+)
+from strawberry.types.field import StrawberryField
+
+
+class Fallback(Exception):
+    """The plan cannot answer this object exactly as graphql-core would."""
+
+
+class Kind(Enum):
+    LEAF = "leaf"
+    OBJECT = "object"
+
+
+@dataclass(slots=True)
+class Entry:
+    """One response key of a plan."""
+
+    name: str
+    read: Callable[[Any, Any], Any]  # (source, context) → value
+    kind: Kind
+    non_null: bool
+    is_list: bool = False
+    item_non_null: bool = False
+    serialize: Callable[[Any], Any] | None = None  # LEAF
+    object_type: GraphQLObjectType | None = None  # OBJECT
+    plan: list[Entry] | None = field(default=None)  # OBJECT, filled by the planner
+
+
+class _Info:
+    """What a `@direct` resolver may use of its info: the request context."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+
+def _reader(parent_type: GraphQLObjectType, name: str) -> Callable[[Any, Any], Any] | None:
+    if name == "__typename":
+        type_name = parent_type.name
+        return lambda source, context: type_name
+    field_def = parent_type.fields.get(name)
+    if field_def is None or field_def.args:
+        return None
+    definition = field_def.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or definition.extensions:
+        return None
+    if definition.is_basic_field:
+        attribute = definition.python_name
+        return lambda source, context: getattr(source, attribute)
+    resolve = field_def.resolve
+    if resolve is not None and getattr(resolve, "newsgraph_direct", False):
+        return lambda source, context: resolve(source, _Info(context))
+    return None
+
+
+def plan_fields(
+    parent_type: GraphQLObjectType,
+    grouped_field_set: Any,
+    subfields: Callable[[GraphQLObjectType, Any], Any],
+) -> list[Entry] | None:
+    """The plan of one grouped field set, or None when any part of it is not planned.
+
+    `subfields(type, field_details_list)` is the executor's (memoized) collection of a
+    field's sub-selection.
+    """
+    entries: list[Entry] = []
+    for name, details in grouped_field_set.items():
+        if len(details) != 1:
+            return None
+        node = details[0].node
+        if node.arguments or node.directives:
+            return None
+        read = _reader(parent_type, node.name.value)
+        if read is None:
+            return None
+        if node.name.value == "__typename":
+            entries.append(Entry(name, read, Kind.LEAF, True, serialize=str))
+            continue
+        entry = _entry(name, read, parent_type.fields[node.name.value].type)
+        if entry is None:
+            return None
+        if entry.kind is Kind.OBJECT:
+            assert entry.object_type is not None
+            nested, *_ = subfields(entry.object_type, details)
+            entry.plan = plan_fields(entry.object_type, nested, subfields)
+            if entry.plan is None:
+                return None
+        entries.append(entry)
+    return entries
+
+
+PLAN_CACHE_SIZE = 1024
+# Plans by selection: (type, response names, field nodes). The nodes are kept in the
+# value so their ids cannot be reused while the entry lives (prepared documents are
+# cached too, so a repeated document finds its plans here without planning again).
+_CACHE: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], list[Entry] | None]] = OrderedDict()
+
+
+def cached_plan(
+    parent_type: GraphQLObjectType,
+    grouped_field_set: Any,
+    subfields: Callable[[GraphQLObjectType, Any], Any],
+) -> list[Entry] | None:
+    """plan_fields, remembered across requests for the same selection of a document."""
+    nodes = tuple(d.node for details in grouped_field_set.values() for d in details)
+    key = (parent_type.name, tuple(grouped_field_set), tuple(map(id, nodes)))
+    found = _CACHE.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], nodes, strict=True)):
+        _CACHE.move_to_end(key)
+        return found[1]
+    plan = plan_fields(parent_type, grouped_field_set, subfields)
+    _CACHE[key] = (nodes, plan)
+    if len(_CACHE) > PLAN_CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return plan
+
+
+def _entry(name: str, read: Callable[[Any, Any], Any], field_type: Any) -> Entry | None:
+    non_null = isinstance(field_type, GraphQLNonNull)
+    inner = field_type.of_type if non_null else field_type
+    is_list = isinstance(inner, GraphQLList)
+    item_non_null = False
+    if is_list:
+        inner = inner.of_type
+        item_non_null = isinstance(inner, GraphQLNonNull)
+        inner = inner.of_type if item_non_null else inner
+        if isinstance(inner, GraphQLList):  # lists of lists: not needed, not planned
+            return None
+    if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
+        return Entry(name, read, Kind.LEAF, non_null, is_list, item_non_null, inner.serialize)
+    if isinstance(inner, GraphQLObjectType):
+        return Entry(name, read, Kind.OBJECT, non_null, is_list, item_non_null, object_type=inner)
+    return None
+
+
+_PLAIN = (str, int, float, bool)
+
+
+def _awaitable(value: Any) -> bool:
+    """inspect.isawaitable, without its ABC check for the plain values most leaves are."""
+    return not isinstance(value, _PLAIN) and hasattr(value, "__await__")
+
+
+def run_plan(plan: list[Entry], source: Any, context: Any) -> dict[str, Any]:
+    """The response dict of `source` for this plan; Fallback when unsure."""
+    result: dict[str, Any] = {}
+    for entry in plan:
+        value = entry.read(source, context)
+        if value is None:
+            if entry.non_null:
+                raise Fallback
+            result[entry.name] = None
+        elif entry.is_list:
+            if _awaitable(value) or isinstance(value, str | bytes | dict):
+                _discard(value)
+                raise Fallback
+            result[entry.name] = [_complete(entry, item, context, entry.item_non_null)
+                                  for item in value]  # fmt: skip
+        else:
+            result[entry.name] = _complete(entry, value, context, entry.non_null)
+    return result
+
+
+def _complete(entry: Entry, value: Any, context: Any, non_null: bool) -> Any:
+    if value is None:
+        if non_null:
+            raise Fallback
+        return None
+    if _awaitable(value):
+        _discard(value)
+        raise Fallback
+    if entry.kind is Kind.LEAF:
+        assert entry.serialize is not None
+        try:
+            serialized = entry.serialize(value)
+        except Exception:
+            raise Fallback from None
+        if serialized is None or serialized is Undefined:
+            raise Fallback
+        return serialized
+    object_type = entry.object_type
+    assert object_type is not None and entry.plan is not None
+    # Strawberry's is_type_of ignores its info argument (an isinstance test).
+    if object_type.is_type_of is not None and not object_type.is_type_of(value, None):  # type: ignore[arg-type]
+        raise Fallback
+    return run_plan(entry.plan, value, context)
+
+
+def _discard(value: Any) -> None:
+    """Close a coroutine the plan will not await (graphql-core makes its own)."""
+    if inspect.iscoroutine(value):
+        value.close()
