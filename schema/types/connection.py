@@ -86,8 +86,9 @@ async def article_connection(
 
     context = info.context
     ordering = to_ordering(order_by)
+    signature = ordering.signature
     request = page_request(
-        info, ordering, ordering.signature, filter=filter, first=first, after=after,
+        info, ordering, signature, filter=filter, first=first, after=after,
         last=last, before=before, offset=offset,
     )  # fmt: skip
     count = context.loaders.count(scope, request.filter)
@@ -95,7 +96,7 @@ async def article_connection(
     await preload_connection(info, page.rows, count, parent)
     positions = [ordering.position(row) for row in page.rows]
     edges = [
-        ArticleEdge(cursor=encode_article_cursor(ordering.signature, p), node=Article.from_row(r))
+        ArticleEdge(cursor=encode_article_cursor(signature, p), node=Article.from_row(r))
         for p, r in zip(positions, page.rows, strict=True)
     ]
     window = Window(
