@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -85,6 +85,37 @@ def _value_key(value: str | int | None) -> tuple[int, str | int]:
     return (0, value) if isinstance(value, int) else (1, value)
 
 
+def _term_facet(facet: Facet) -> Any:
+    """The resolver of a facet of values (topics, providers, types, categories, months)."""
+
+    async def resolve(
+        root: ArticleFacets, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
+        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
+    ) -> list[FacetValue]:  # fmt: skip
+        return await root._values(info, facet, first, sort, ignore_own_filter)
+
+    return resolve
+
+
+async def _published_facet(
+    root: ArticleFacets, info: Info, sort: SortArg = FacetSort.COUNT,
+    ignore_own_filter: IgnoreOwn = False,
+) -> list[FacetValue]:  # fmt: skip
+    return await root._values(info, Facet.PUBLISHED, 2, sort, ignore_own_filter)
+
+
+def _bucket_facet(facet: Facet) -> Any:
+    """The resolver of a facet of numeric buckets (heat, quality)."""
+
+    async def resolve(
+        root: ArticleFacets, info: Info, bucket_size: BucketSize = DEFAULT_BUCKET_SIZE,
+        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
+    ) -> list[FacetBucket]:  # fmt: skip
+        return await root._buckets(info, facet, bucket_size, sort, ignore_own_filter)
+
+    return resolve
+
+
 @strawberry.type(
     description="How the articles of the whole filtered list (not only this page) spread over "
     "topics, providers, types, categories, published state, months, heat and quality. Each "
@@ -127,67 +158,38 @@ class ArticleFacets:
             for c in counts
         ]
 
-    @strawberry.field(description="Topics, by slug (label: the topic's name).")
-    async def topics(
-        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
-        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
-    ) -> list[FacetValue]:  # fmt: skip
-        return await self._values(info, Facet.TOPICS, first, sort, ignore_own_filter)
-
-    @strawberry.field(description="Providers, by domain (label: the provider's name).")
-    async def providers(
-        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
-        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
-    ) -> list[FacetValue]:  # fmt: skip
-        return await self._values(info, Facet.PROVIDERS, first, sort, ignore_own_filter)
-
-    @strawberry.field(
-        description="Types (`article`, `video`…), lower-cased; articles without one are left out."
+    topics: list[FacetValue] = strawberry.field(
+        resolver=_term_facet(Facet.TOPICS), description="Topics, by slug (label: the topic's name)."
     )
-    async def types(
-        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
-        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
-    ) -> list[FacetValue]:  # fmt: skip
-        return await self._values(info, Facet.TYPES, first, sort, ignore_own_filter)
-
-    @strawberry.field(description="Categories, lower-cased; articles without one are left out.")
-    async def categories(
-        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
-        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
-    ) -> list[FacetValue]:  # fmt: skip
-        return await self._values(info, Facet.CATEGORIES, first, sort, ignore_own_filter)
-
-    @strawberry.field(description="`true` and `false`; articles that do not say are left out.")
-    async def published(
-        self, info: Info, sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False
-    ) -> list[FacetValue]:
-        return await self._values(info, Facet.PUBLISHED, 2, sort, ignore_own_filter)
-
-    @strawberry.field(
-        description="Publication months in UTC as `YYYY-MM` (sort: VALUE for a histogram)."
+    providers: list[FacetValue] = strawberry.field(
+        resolver=_term_facet(Facet.PROVIDERS),
+        description="Providers, by domain (label: the provider's name).",
     )
-    async def months(
-        self, info: Info, first: FacetSize = DEFAULT_FACET_SIZE,
-        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
-    ) -> list[FacetValue]:  # fmt: skip
-        return await self._values(info, Facet.MONTHS, first, sort, ignore_own_filter)
+    types: list[FacetValue] = strawberry.field(
+        resolver=_term_facet(Facet.TYPES),
+        description="Types (`article`, `video`…), lower-cased; articles without one are left out.",
+    )
+    categories: list[FacetValue] = strawberry.field(
+        resolver=_term_facet(Facet.CATEGORIES),
+        description="Categories, lower-cased; articles without one are left out.",
+    )
 
-    @strawberry.field(
+    published: list[FacetValue] = strawberry.field(
+        resolver=_published_facet,
+        description="`true` and `false`; articles that do not say are left out.",
+    )
+
+    months: list[FacetValue] = strawberry.field(
+        resolver=_term_facet(Facet.MONTHS),
+        description="Publication months in UTC as `YYYY-MM` (sort: VALUE for a histogram).",
+    )
+    heat: list[FacetBucket] = strawberry.field(
+        resolver=_bucket_facet(Facet.HEAT),
         description="Heat in buckets of `bucketSize`; missing heat and heat below 0 (how "
-        "publishers write unknown) fall in the `unknown` bucket."
+        "publishers write unknown) fall in the `unknown` bucket.",
     )
-    async def heat(
-        self, info: Info, bucket_size: BucketSize = DEFAULT_BUCKET_SIZE,
-        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
-    ) -> list[FacetBucket]:  # fmt: skip
-        return await self._buckets(info, Facet.HEAT, bucket_size, sort, ignore_own_filter)
-
-    @strawberry.field(
+    quality: list[FacetBucket] = strawberry.field(
+        resolver=_bucket_facet(Facet.QUALITY),
         description="Quality in buckets of `bucketSize`; missing quality falls in the "
-        "`unknown` bucket."
+        "`unknown` bucket.",
     )
-    async def quality(
-        self, info: Info, bucket_size: BucketSize = DEFAULT_BUCKET_SIZE,
-        sort: SortArg = FacetSort.COUNT, ignore_own_filter: IgnoreOwn = False,
-    ) -> list[FacetBucket]:  # fmt: skip
-        return await self._buckets(info, Facet.QUALITY, bucket_size, sort, ignore_own_filter)
