@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,17 @@ async def fixture_db(tmp_path: Path) -> Path:
     return path
 
 
+@asynccontextmanager
+async def ingested_reader(db_path: Path, folders: list[Path]) -> AsyncIterator[Reader]:
+    """A reader of a database that was just filled from `folders`."""
+    await ingest(db_path, folders)
+    reader = await Reader.open(db_path, size=2)
+    try:
+        yield reader
+    finally:
+        await reader.close()
+
+
 @pytest.fixture
 async def reader(fixture_db: Path) -> AsyncIterator[Reader]:
     reader = await Reader.open(fixture_db, size=2)
@@ -78,9 +90,8 @@ async def reader(fixture_db: Path) -> AsyncIterator[Reader]:
 Execute = Callable[..., Any]
 
 
-@pytest.fixture
-def execute(reader: Reader) -> Execute:
-    """Run a GraphQL document against the fixture corpus; returns the result."""
+def executor(reader: Reader) -> Execute:
+    """Run GraphQL documents against `reader`'s database; each call returns the result."""
 
     async def run(query: str, **variables: Any) -> Any:
         return await schema.execute(
@@ -88,6 +99,12 @@ def execute(reader: Reader) -> Execute:
         )
 
     return run
+
+
+@pytest.fixture
+def execute(reader: Reader) -> Execute:
+    """Run a GraphQL document against the fixture corpus; returns the result."""
+    return executor(reader)
 
 
 def ok(result: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from loaders.reader import Reader
 from schema.build import schema
 from schema.context import Context
+from tests.benchmarks.report import Results, ServerSideRow
 
 RUNS = 25
 
@@ -75,3 +76,10 @@ def fill(template: str, values: dict[str, str]) -> str:
     for key, value in values.items():
         template = template.replace(key, value)
     return template
+
+
+def record(results: Results, rows: list[ServerSideRow]) -> None:
+    """Add server-side rows to the run's report and print them as they come."""
+    results.server_side.extend(rows)
+    for row in rows:
+        print(f"\n[bench] {row.name}: {row.min_ms:.2f} ms (median {row.median_ms:.2f})")

@@ -20,7 +20,7 @@ import pytest
 from loaders.reader import Reader
 from tests.benchmarks.config import BenchConfig
 from tests.benchmarks.report import Results, ServerSideRow
-from tests.benchmarks.server_side import fill, samples, time_query
+from tests.benchmarks.server_side import fill, record, samples, time_query
 
 TARGET_MS = 20.0
 CARD = "totalCount edges { cursor node { slug title publishedAt provider { name } } }"
@@ -89,7 +89,5 @@ def test_article_list_shapes(
 ) -> None:
     size = max(bench_config.sizes)
     rows = asyncio.run(_measure(bench_database(size), size))
-    bench_results.server_side.extend(rows)
-    for row in rows:
-        print(f"\n[bench] {row.name}: {row.min_ms:.2f} ms (median {row.median_ms:.2f})")
+    record(bench_results, rows)
     assert rows

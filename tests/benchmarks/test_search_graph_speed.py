@@ -28,7 +28,7 @@ from schema.build import schema
 from schema.context import Context
 from tests.benchmarks.config import BenchConfig
 from tests.benchmarks.report import Results, ServerSideRow
-from tests.benchmarks.server_side import RUNS, fill, samples, time_query
+from tests.benchmarks.server_side import RUNS, fill, record, samples, time_query
 
 TARGET_MS = 20.0
 HIT = "edges { score cursor node { slug title publishedAt } }"
@@ -117,7 +117,7 @@ def test_search_graph_and_similar_speed(
 ) -> None:
     size = max(bench_config.sizes)
     rows = asyncio.run(_measure(bench_database(size), size))
-    bench_results.server_side.extend(rows)
+    record(bench_results, rows)
     by_name = {row.name: row for row in rows}
     feed = by_name["baseline: home feed (articles first 20)"].min_ms
     common = by_name["search: common word (data, ~46%)"].min_ms

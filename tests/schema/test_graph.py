@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 
-from loaders.ingest import ingest
 from loaders.reader import Reader
 from schema.build import schema
 from schema.context import Context
 from tests import graph_corpus
-from tests.conftest import Execute, ok
+from tests.conftest import Execute, executor, ingested_reader, ok
 from tests.statements import StatementCounter
 
 GRAPH = """query ($slug: String, $url: String, $depth: Int, $limit: Int) {
@@ -28,20 +27,13 @@ GRAPH = """query ($slug: String, $url: String, $depth: Int, $limit: Int) {
 @pytest.fixture
 async def graph_reader(tmp_path: Path) -> AsyncIterator[Reader]:
     folder = graph_corpus.write(tmp_path / "graph")
-    await ingest(tmp_path / "graph.db", [folder])
-    reader = await Reader.open(tmp_path / "graph.db", size=2)
-    yield reader
-    await reader.close()
+    async with ingested_reader(tmp_path / "graph.db", [folder]) as reader:
+        yield reader
 
 
 @pytest.fixture
 def run(graph_reader: Reader) -> Execute:
-    async def execute(query: str, **variables: Any) -> Any:
-        return await schema.execute(
-            query, variable_values=variables, context_value=Context(db=graph_reader)
-        )
-
-    return execute
+    return executor(graph_reader)
 
 
 async def test_graph_is_drawable(run: Execute) -> None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from loaders.ingest import ingest
 from loaders.reader import Reader
 from schema.build import schema
 from schema.context import Context
-from tests.conftest import FIXTURES, Execute, ok
+from tests.conftest import FIXTURES, Execute, executor, ingested_reader, ok
 from tests.statements import StatementCounter
 
 SEARCH = FIXTURES / "search" / "articles"
@@ -32,21 +30,13 @@ query ($q: String!, $first: Int, $after: String, $last: Int, $before: String,
 
 @pytest.fixture
 async def search_reader(tmp_path: Path) -> AsyncIterator[Reader]:
-    path = tmp_path / "search.db"
-    await ingest(path, [SEARCH])
-    reader = await Reader.open(path, size=2)
-    yield reader
-    await reader.close()
+    async with ingested_reader(tmp_path / "search.db", [SEARCH]) as reader:
+        yield reader
 
 
 @pytest.fixture
 def run(search_reader: Reader) -> Execute:
-    async def execute(query: str, **variables: Any) -> Any:
-        return await schema.execute(
-            query, variable_values=variables, context_value=Context(db=search_reader)
-        )
-
-    return execute
+    return executor(search_reader)
 
 
 async def test_hits_ranked_with_scores_and_count(run: Execute) -> None:
