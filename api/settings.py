@@ -25,21 +25,22 @@ MODES = ("production", "development")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
-def positive_int(text: str) -> int:
+def _whole(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise ValueError(f"expected a whole number, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    value = _whole(text)
     if value < 1:
         raise ValueError(f"must be at least 1, got {value}")
     return value
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"expected a whole number, got {text!r}") from None
+    value = _whole(text)
     if value < 0:
         raise ValueError(f"must be 0 or more, got {value}")
     return value
