@@ -15,6 +15,7 @@ from loaders.reader import Reader
 from loaders.rows import (
     ARTICLE_COLUMNS,
     ARTICLE_JOIN,
+    RELATED_COLUMNS,
     ArticleRow,
     ImageRow,
     ProviderRow,
@@ -22,6 +23,7 @@ from loaders.rows import (
     Row,
     TopicRow,
     article_row,
+    related_row,
 )
 
 # ---------------------------------------------------------------- single lookups
@@ -131,22 +133,13 @@ async def images_by_article_ids(db: Reader, ids: Sequence[int]) -> dict[int, lis
 
 async def related_by_article_ids(db: Reader, ids: Sequence[int]) -> dict[int, list[RelatedRow]]:
     rows = await db.fetch(
-        "SELECT article_id, position, title, excerpt, original_url, web_url, amp_url, "
-        "cdn_amp_url, published_at, type, quality, provider_name, provider_domain, images, "
-        "normalized_url, target_id FROM related "
+        f"SELECT {RELATED_COLUMNS} FROM related "
         f"WHERE article_id IN ({placeholders(ids)}) ORDER BY article_id, position",
         ids,
     )
     result: dict[int, list[RelatedRow]] = defaultdict(list)
     for r in rows:
-        result[r[0]].append(
-            RelatedRow(
-                article_id=r[0], position=r[1], title=r[2], excerpt=r[3], original_url=r[4],
-                web_url=r[5], amp_url=r[6], cdn_amp_url=r[7], published_at=r[8], type=r[9],
-                quality=r[10], provider_name=r[11], provider_domain=r[12],
-                images=ImageRow.from_json(r[13]), normalized_url=r[14], target_id=r[15],
-            )
-        )  # fmt: skip
+        result[r[0]].append(related_row(r))
     return result
 
 

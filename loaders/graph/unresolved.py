@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from loaders.db import placeholders
-from loaders.graph.references import RELATED_COLUMNS, related_row
 from loaders.reader import Reader
-from loaders.rows import RelatedRow
+from loaders.rows import RELATED_COLUMNS, RelatedRow, related_row
 
 UNRESOLVED = "target_id IS NULL AND normalized_url IS NOT NULL"
 

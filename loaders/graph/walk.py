@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loaders.db import placeholders
-from loaders.graph.references import RELATED_COLUMNS, related_row
 from loaders.reader import Reader
-from loaders.rows import RelatedRow
+from loaders.rows import RELATED_COLUMNS, RelatedRow, related_row
 
 MAX_DEPTH = 3
 MAX_NODES = 500
