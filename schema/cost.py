@@ -12,21 +12,18 @@ nesting (`fields { type { fields … } } }`) that could make it explode.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
@@ -35,6 +32,7 @@ from graphql import (
 
 from schema.errors import Code, request_error
 from schema.limits import DEFAULT_PAGE_SIZE, Limits
+from schema.selections import selected_fields
 
 LIST_ESTIMATE = 10
 CONNECTION_LISTS = frozenset({"edges", "nodes"})
@@ -50,17 +48,6 @@ class _Estimator:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
-
-    def _fields(self, selection_set: SelectionSetNode) -> Iterator[FieldNode]:
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                yield selection
-            elif isinstance(selection, InlineFragmentNode):
-                yield from self._fields(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:  # validation has already rejected unknown ones
-                    yield from self._fields(fragment.selection_set)
 
     def _argument(self, node: FieldNode, name: str, arg_type: Any) -> Any:
         for argument in node.arguments or ():
@@ -81,7 +68,7 @@ class _Estimator:
              multiplicity: int, page: int | None) -> int:  # fmt: skip
         """Fields resolved under `selection_set` on `multiplicity` objects of `parent`."""
         total = 0
-        for node in self._fields(selection_set):
+        for node in selected_fields(selection_set, self.fragments):
             fields = getattr(parent, "fields", None)
             field = fields.get(node.name.value) if fields else None
             if field is None:  # __typename, or a field of an interface's implementation

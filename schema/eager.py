@@ -17,11 +17,12 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+from graphql import FieldNode
 from strawberry.dataloader import DataLoader
 
 from loaders.rows import ArticleRow, RelatedRow
 from schema.context import Info
+from schema.selections import selected_fields
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -75,20 +76,9 @@ def children(info: Info, nodes: Iterable[FieldNode]) -> Fields:
     """The fields selected under `nodes`, by field name (fragments expanded)."""
     fragments = info._raw_info.fragments
     found: Fields = defaultdict(list)
-
-    def walk(selection_set: SelectionSetNode | None) -> None:
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, FieldNode):
-                found[selection.name.value].append(selection)
-            elif isinstance(selection, InlineFragmentNode):
-                walk(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = fragments.get(selection.name.value)
-                if fragment is not None:
-                    walk(fragment.selection_set)
-
     for node in nodes:
-        walk(node.selection_set)
+        for field in selected_fields(node.selection_set, fragments):
+            found[field.name.value].append(field)
     return found
 
 
