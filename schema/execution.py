@@ -10,9 +10,10 @@ field the answer is simply the attribute, serialized by its scalar type; this
 execution context computes exactly that and leaves every other case (resolvers,
 arguments, objects, lists, nulls, errors) to graphql-core unchanged.
 
-Which fields qualify is decided once per (type, field) from the schema: a Strawberry
-field without a resolver, arguments or field extensions, whose type is a scalar or
-enum (optionally non-null).
+Which fields qualify is decided once per (type, field) from the schema, by the same
+rules as a selection plan's leaves (`schema.plans.leaf_entry`): no arguments or field
+extensions, read as an attribute or by a `@direct` resolver, typed as a scalar or
+enum (optionally non-null). Anything the plan would give up on, graphql-core answers.
 
 Direct resolvers
 ----------------
@@ -31,70 +32,27 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from graphql import (
-    GraphQLEnumType,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLScalarType,
-    Undefined,
-)
+from graphql import GraphQLObjectType
 from strawberry import Schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.field import StrawberryField
 
-from schema.plans import Entry, Fallback, cached_plan, run_plan
+from schema.plans import Entry, Fallback, answer_leaf, cached_plan, leaf_entry, run_plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# (type name, field name) → (attribute, serialize, non-null), or None when the field
-# needs graphql-core's full path. Shared by all requests: it depends on the schema only.
-Leaf = tuple[str, Any, bool]
-_LEAVES: dict[tuple[str, str], Leaf | None] = {}
+# (type name, field name) → the field's leaf entry, or None when it needs graphql-core's
+# full path. Shared by all requests: it depends on the schema only.
+_LEAVES: dict[tuple[str, str], Entry | None] = {}
 
 
-def _leaf(parent_type: GraphQLObjectType, name: str) -> Leaf | None:
-    key = (parent_type.name, name)
-    if key in _LEAVES:
-        return _LEAVES[key]
-    leaf: Leaf | None = None
-    field_def = parent_type.fields.get(name)
-    definition = field_def.extensions.get("strawberry-definition") if field_def else None
-    if (
-        field_def is not None
-        and isinstance(definition, StrawberryField)
-        and definition.is_basic_field
-        and not field_def.args
-    ):
-        field_type = field_def.type
-        non_null = isinstance(field_type, GraphQLNonNull)
-        named = field_type.of_type if non_null else field_type
-        if isinstance(named, GraphQLScalarType | GraphQLEnumType):
-            leaf = (definition.python_name, named.serialize, non_null)
-    _LEAVES[key] = leaf
-    return leaf
-
-
-_MISSED = object()  # a leaf the fast path cannot answer (graphql-core explains why)
-
-
-def _answer(leaf: Leaf, source: Any) -> Any:
-    """The leaf's response value, or _MISSED when graphql-core must handle it."""
-    attribute, serialize, non_null = leaf
-    value = getattr(source, attribute, None)
-    if value is None:
-        return _MISSED if non_null else None
-    try:
-        serialized = serialize(value)
-    except Exception:
-        return _MISSED
-    return _MISSED if serialized is None or serialized is Undefined else serialized
-
-
-def _field_leaf(parent_type: GraphQLObjectType, details: Any) -> Leaf | None:
+def _field_leaf(parent_type: GraphQLObjectType, details: Any) -> Entry | None:
     node = details[0].node
     if node.arguments or node.directives:
         return None
-    return _leaf(parent_type, node.name.value)
+    key = (parent_type.name, node.name.value)
+    if key not in _LEAVES:
+        _LEAVES[key] = leaf_entry(parent_type, node.name.value)
+    return _LEAVES[key]
 
 
 class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
@@ -137,9 +95,10 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         leaf = _field_leaf(parent_type, field_details_list)
         if leaf is not None:
-            value = _answer(leaf, source)
-            if value is not _MISSED:
-                return value
+            try:
+                return answer_leaf(leaf, source, self.context_value)
+            except Fallback:
+                pass
         return super().execute_field(parent_type, source, field_details_list, *rest, **options)
 
 

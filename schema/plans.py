@@ -111,13 +111,7 @@ def plan_fields(
         node = details[0].node
         if node.arguments or node.directives:
             return None
-        read = _reader(parent_type, node.name.value)
-        if read is None:
-            return None
-        if node.name.value == "__typename":
-            entries.append(Entry(name, read, Kind.LEAF, True, serialize=str))
-            continue
-        entry = _entry(name, read, parent_type.fields[node.name.value].type)
+        entry = _field_entry(parent_type, name, node.name.value)
         if entry is None:
             return None
         if entry.kind is Kind.OBJECT:
@@ -156,6 +150,22 @@ def cached_plan(
     return plan
 
 
+def _field_entry(parent_type: GraphQLObjectType, key: str, name: str) -> Entry | None:
+    """The entry answering response key `key` with field `name`, or None if unplanned."""
+    read = _reader(parent_type, name)
+    if read is None:
+        return None
+    if name == "__typename":
+        return Entry(key, read, Kind.LEAF, True, serialize=str)
+    return _entry(key, read, parent_type.fields[name].type)
+
+
+def leaf_entry(parent_type: GraphQLObjectType, name: str) -> Entry | None:
+    """The entry of field `name` alone when it is a planned scalar or enum (not a list)."""
+    entry = _field_entry(parent_type, name, name)
+    return entry if entry is not None and entry.kind is Kind.LEAF and not entry.is_list else None
+
+
 def _entry(name: str, read: Callable[[Any, Any], Any], field_type: Any) -> Entry | None:
     non_null = isinstance(field_type, GraphQLNonNull)
     inner = field_type.of_type if non_null else field_type
@@ -186,7 +196,10 @@ def run_plan(plan: list[Entry], source: Any, context: Any) -> dict[str, Any]:
     """The response dict of `source` for this plan; Fallback when unsure."""
     result: dict[str, Any] = {}
     for entry in plan:
-        value = entry.read(source, context)
+        try:
+            value = entry.read(source, context)
+        except Exception:  # graphql-core reports it, at the field's own path
+            raise Fallback from None
         if value is None:
             if entry.non_null:
                 raise Fallback
@@ -200,6 +213,15 @@ def run_plan(plan: list[Entry], source: Any, context: Any) -> dict[str, Any]:
         else:
             result[entry.name] = _complete(entry, value, context, entry.non_null)
     return result
+
+
+def answer_leaf(entry: Entry, source: Any, context: Any) -> Any:
+    """The response value of a `leaf_entry` on `source`; Fallback when unsure."""
+    try:
+        value = entry.read(source, context)
+    except Exception:
+        raise Fallback from None
+    return _complete(entry, value, context, entry.non_null)
 
 
 def _complete(entry: Entry, value: Any, context: Any, non_null: bool) -> Any:

@@ -76,3 +76,18 @@ async def test_a_loaded_page_is_answered_by_plans(reader: Reader) -> None:
     node = {entry.name: entry for entry in edges.plan}["node"]
     assert node.plan is not None
     assert {"slug", "title", "provider", "topics", "images"} == {e.name for e in node.plan}
+
+
+def test_a_failing_read_leaves_the_field_to_graphql_core() -> None:
+    """A read that raises must not escape a plan: graphql-core then reports the error at
+    the field's own path, not at its parent's."""
+    from schema.plans import Entry, Fallback, Kind, answer_leaf, run_plan
+
+    def broken(source: Any, context: Any) -> Any:
+        raise AttributeError("no such attribute")
+
+    entry = Entry("title", broken, Kind.LEAF, True, serialize=str)
+    with pytest.raises(Fallback):
+        run_plan([entry], object(), None)
+    with pytest.raises(Fallback):
+        answer_leaf(entry, object(), None)
