@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import multiprocessing
+import multiprocessing.connection
 import os
 import stat
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -156,6 +159,24 @@ def load_file(task: FileTask) -> FileResult:
 def load_files(tasks: Sequence[FileTask]) -> list[FileResult]:
     """A chunk of work for one pool round-trip."""
     return [load_file(task) for task in tasks]
+
+
+def exit_with_parent() -> None:
+    """Pool initializer: a parse process ends as soon as the ingest that started it dies.
+
+    An ingest killed with `kill -9` cannot shut its pool down, and its workers wait on
+    a task queue whose write end they hold themselves, so they would never see EOF
+    and would live on, idle, forever. A daemon thread waits on the parent's sentinel.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="newsgraph-parent-watch", daemon=True).start()
 
 
 def _opens_frontmatter(raw: bytes) -> bool:

@@ -31,6 +31,7 @@ from loaders.files import (
     Stamp,
     Status,
     discover,
+    exit_with_parent,
     load_files,
 )
 from loaders.parse import DEFAULT_MAX_BYTES, ParsedImage
@@ -367,7 +368,9 @@ async def _load_all(tasks: list[FileTask], workers: int | None) -> Any:
         return
     loop = asyncio.get_running_loop()
     # spawn, not fork: forking a process that runs aiosqlite's threads is unsafe.
-    pool: Executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    pool: Executor = ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=exit_with_parent
+    )
     try:
         pending: deque[asyncio.Future[list[FileResult]]] = deque()
         queue = iter(chunks)

@@ -20,6 +20,30 @@ from tests.conftest import REPO
 from tests.snapshot import snapshot
 
 KILLS = 6
+PROC = Path("/proc")
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of `pid` (Linux's /proc; empty elsewhere)."""
+    found: set[int] = set()
+    for listing in PROC.glob(f"{pid}/task/*/children"):
+        found.update(int(child) for child in listing.read_text().split())
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = (PROC / str(pid) / "status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has exited
+
+
+def _wait_gone(pids: set[int], seconds: float) -> set[int]:
+    deadline = time.monotonic() + seconds
+    while (left := {pid for pid in pids if _alive(pid)}) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
 
 
 def _mutate(folder: Path, rng: random.Random) -> None:
@@ -59,6 +83,7 @@ async def test_kill_9_at_any_moment_leaves_old_or_new(tmp_path: Path) -> None:
 
     outcomes = []
     killed_mid_write = 0
+    orphans_seen = False
     for i in range(KILLS):
         db_path = tmp_path / f"crash{i}.db"
         shutil.copy(base, db_path)
@@ -67,8 +92,12 @@ async def test_kill_9_at_any_moment_leaves_old_or_new(tmp_path: Path) -> None:
         wal = db_path.with_name(db_path.name + "-wal")
         if process.poll() is None and wal.exists() and wal.stat().st_size > 0:
             killed_mid_write += 1
+        parsers = _children(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait()
+        orphans_seen |= bool(parsers)
+        # The parse pool does not outlive its ingest.
+        assert _wait_gone(parsers, 10) == set(), f"kill {i} left parse processes behind"
         conn = sqlite3.connect(db_path)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -80,3 +109,5 @@ async def test_kill_9_at_any_moment_leaves_old_or_new(tmp_path: Path) -> None:
         report = await ingest(db_path, [folder])
         assert snapshot(db_path) == new, report.summary()
     assert killed_mid_write >= 1, f"no kill landed during the write ({outcomes})"
+    if sys.platform == "linux":
+        assert orphans_seen, "no kill landed while the parse pool was running"
