@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state.reader = await Reader.open(settings.db, settings.read_connections)
+        state.reader = await Reader.open(
+            settings.db, settings.read_connections, settings.inline_sql_ms / 1000
+        )
         state.watcher = CorpusWatcher(state.reader, settings.poll_seconds)
         await state.watcher.start()
         try:

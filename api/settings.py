@@ -8,6 +8,7 @@ text is read, and its help; the CLI, `from_env` and `to_env` are derived from it
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.parse import DEFAULT_MAX_BYTES
-from loaders.reader import DEFAULT_POOL_SIZE
+from loaders.reader import DEFAULT_INLINE_SECONDS, DEFAULT_POOL_SIZE
 from loaders.trending import DEFAULT_HALF_LIFE_HOURS
 from loaders.watch import DEFAULT_POLL_SECONDS
 from schema.limits import DEFAULT_LIMITS, Limits
@@ -46,13 +47,27 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
+def _number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise ValueError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = _number(text)
     if not value > 0:
         raise ValueError(f"must be more than 0, got {value}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise ValueError(f"must be 0 or more, got {value}")
     return value
 
 
@@ -118,6 +133,7 @@ class Settings:
     max_file_bytes: int = DEFAULT_MAX_BYTES
     trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS
     read_connections: int = DEFAULT_POOL_SIZE
+    inline_sql_ms: float = DEFAULT_INLINE_SECONDS * 1000
     log_level: str = "info"
     access_log: bool = True
     poll_seconds: float = DEFAULT_POLL_SECONDS
@@ -186,7 +202,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("port", "--port", "PORT", positive_int, "TCP port"),
     Option("workers", "--workers", "WORKERS", positive_int, "server processes"),
     Option("read_connections", "--read-connections", "READ_CONNECTIONS", positive_int,
-           "SQLite read connections per process"),
+           "SQLite read connections (threads) per process, for statements too slow to run "
+           "on the event loop"),
+    Option("inline_sql_ms", "--inline-sql-ms", "INLINE_SQL_MS", non_negative_float,
+           "how long a statement may run on the event loop before it moves to a read "
+           "connection's thread, in milliseconds (0: every statement on a thread)"),
     Option("log_level", "--log-level", "LOG_LEVEL", log_level,
            f"log level: {', '.join(LOG_LEVELS)}"),
     Option("access_log", "--access-log", "ACCESS_LOG", on_off,

@@ -1,8 +1,21 @@
-"""A small pool of read-only connections for serving, with a per-request SQL time budget.
+"""Read access for serving: statements run on the event loop while they are quick,
+on a small pool of connection threads when they are not, within a per-request SQL
+time budget.
 
-Each aiosqlite connection owns one thread; spreading statements over a few of
-them lets independent DataLoader batches of one request (and concurrent
-requests) run in parallel, while WAL lets them read during an ingest.
+Most statements a request runs take tens to hundreds of microseconds. Handing each
+to a thread costs more than that on one core (a queue, a thread switch, a GIL
+handover, a future and a wake-up of the loop), so `fetch` first runs a statement
+on the loop's own connection with a slice of time (`inline_seconds`, 2 ms by
+default). A statement still running when its slice ends is interrupted inside
+SQLite and run again on a pool thread, where it may take as long as its budget
+allows without holding up the loop. The loop is therefore never blocked for much
+more than one slice per statement, and the work a slow statement loses is bounded
+by its slice. A statement that meets a lock (SQLITE_BUSY) moves to a thread too,
+since waiting for it would block the loop.
+
+Each pool connection is an aiosqlite connection owning one thread; spreading slow
+statements over a few of them lets independent DataLoader batches of one request
+(and concurrent requests) run in parallel, while WAL lets them read during an ingest.
 
 The time budget lives here, in one place: a server sets it per request with
 `sql_time_budget(seconds)` (a contextvar, so the DataLoader tasks the request
@@ -35,6 +48,8 @@ from loaders import db
 Row = tuple[Any, ...]
 T = TypeVar("T")
 DEFAULT_POOL_SIZE = 4
+# How long a statement may run on the event loop before it moves to a pool thread.
+DEFAULT_INLINE_SECONDS = 0.002
 # SQLite virtual-machine instructions between two deadline checks: a few
 # microseconds of work, so a statement overruns its budget by about that much.
 PROGRESS_STEPS = 1000
@@ -81,6 +96,10 @@ def sql_time_budget(seconds: float | None) -> Iterator[SqlBudget | None]:
         _BUDGET.reset(token)
 
 
+class SliceSpent(Exception):
+    """A statement run on the event loop outlasted its slice and was interrupted."""
+
+
 class _Deadline:
     """When the statement a connection is running must stop; read by the progress handler."""
 
@@ -103,30 +122,43 @@ def run_statement(
     budget: SqlBudget | None,
     sql: str,
     params: Sequence[Any],
+    slice_seconds: float | None = None,
 ) -> list[Row]:
     """All rows of one statement, stopped inside SQLite when `budget` runs out.
 
-    Runs in the thread that owns `conn`. The progress handler is installed only
-    for budgeted statements, so unbudgeted reads (the corpus watcher) pay nothing.
+    With `slice_seconds`, the statement is also stopped when it runs longer than
+    that, raising SliceSpent (unless the budget ran out first), and a lock it meets
+    raises SliceSpent at once rather than waiting. The progress handler is installed
+    only when there is a limit, so unbudgeted reads on a thread (the corpus watcher)
+    pay nothing.
     """
-    if budget is None:
+    if budget is None and slice_seconds is None:
         return conn.execute(sql, params).fetchall()
-    if budget.remaining <= 0:
+    if budget is not None and budget.remaining <= 0:
         raise SqlTimeBudgetExceeded(budget.seconds)
     started = time.monotonic()
-    deadline.at = started + budget.remaining
+    budget_end = started + budget.remaining if budget is not None else math.inf
+    deadline.at = min(budget_end, started + slice_seconds) if slice_seconds else budget_end
     deadline.tripped = False
     conn.set_progress_handler(deadline.check, PROGRESS_STEPS)
     try:
         return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
         if deadline.tripped:
-            raise SqlTimeBudgetExceeded(budget.seconds) from None
+            if budget is not None and time.monotonic() >= budget_end:
+                raise SqlTimeBudgetExceeded(budget.seconds) from None
+            raise SliceSpent from None
+        if slice_seconds is not None and exc.sqlite_errorcode in _LOCKED:
+            raise SliceSpent from None
         raise
     finally:
         conn.set_progress_handler(None, PROGRESS_STEPS)
         deadline.at = math.inf
-        budget.spend(time.monotonic() - started)
+        if budget is not None:
+            budget.spend(time.monotonic() - started)
+
+
+_LOCKED = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
 
 class _Connection:
@@ -160,50 +192,95 @@ async def _open(path: str | Path) -> _Connection:
     return _Connection(handle, raw)
 
 
+class _LoopConnection:
+    """The connection statements first run on, in the event loop's thread."""
+
+    __slots__ = ("deadline", "raw")
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        # Waiting for a lock would block the loop: a busy statement moves to a thread.
+        raw.execute("PRAGMA busy_timeout = 0")
+        self.raw = raw
+        self.deadline = _Deadline()
+
+
 class Reader:
     """Read access to a newsgraph database; `fetch` is the only way statements run."""
 
-    def __init__(self, conns: Sequence[_Connection]) -> None:
+    def __init__(
+        self,
+        conns: Sequence[_Connection],
+        loop_conn: sqlite3.Connection | None = None,
+        inline_seconds: float = DEFAULT_INLINE_SECONDS,
+    ) -> None:
         if not conns:
             raise ValueError("a Reader needs at least one connection")
         self._conns = list(conns)
         self._next = itertools.cycle(self._conns)
+        self._loop_conn = _LoopConnection(loop_conn) if loop_conn and inline_seconds > 0 else None
+        self._inline_seconds = inline_seconds
+        self._trace: Callable[[str, Sequence[Any]], None] | None = None
+        self.statements_moved = 0  # statements that outlasted their slice on the loop
 
     @classmethod
-    async def open(cls, path: str | Path, size: int = DEFAULT_POOL_SIZE) -> Reader:
+    async def open(
+        cls,
+        path: str | Path,
+        size: int = DEFAULT_POOL_SIZE,
+        inline_seconds: float = DEFAULT_INLINE_SECONDS,
+    ) -> Reader:
+        """`size` pool threads; `inline_seconds` 0 runs every statement on a thread."""
         conns: list[_Connection] = []
+        loop_conn = None
         try:
             for _ in range(size):
                 conns.append(await _open(path))
+            if inline_seconds > 0:
+                loop_conn = await asyncio.to_thread(db.connect_sync, path, read_only=True)
         except BaseException:
             for conn in conns:
                 await conn.handle.close()
             raise
-        return cls(conns)
+        return cls(conns, loop_conn, inline_seconds)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """All rows of one statement, in one thread hop, within the request's SQL budget.
+        """All rows of one statement, within the request's SQL budget.
 
         Raises SqlTimeBudgetExceeded when the budget set by `sql_time_budget` runs out.
         """
         budget = _BUDGET.get()
         if budget is not None and budget.remaining <= 0:
-            raise SqlTimeBudgetExceeded(budget.seconds)  # no thread hop for a spent budget
+            raise SqlTimeBudgetExceeded(budget.seconds)  # no work for a spent budget
+        if self._trace is not None:
+            self._trace(sql, params)
+        loop_conn = self._loop_conn
+        if loop_conn is not None:
+            try:
+                return run_statement(
+                    loop_conn.raw, loop_conn.deadline, budget, sql, params, self._inline_seconds
+                )
+            except SliceSpent:
+                self.statements_moved += 1
         conn = next(self._next)
-        rows = await _on_thread(
+        return await _on_thread(
             conn.handle, run_statement, conn.raw, conn.deadline, budget, sql, params
         )
-        return [tuple(r) for r in rows]
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self.fetch(sql, params)
         return rows[0] if rows else None
 
-    async def set_trace(self, callback: Callable[[str], None] | None) -> None:
-        """Call `callback` with every SQL statement run (tests count them); None stops."""
-        for conn in self._conns:
-            await conn.handle.set_trace_callback(callback)  # type: ignore[arg-type] # None is allowed
+    async def set_trace(self, callback: Callable[[str, Sequence[Any]], None] | None) -> None:
+        """Call `callback(sql, params)` for every statement fetched (tests count them); None stops.
+
+        Traced here rather than by SQLite so that a statement moved from the loop to a
+        thread counts once.
+        """
+        self._trace = callback
 
     async def close(self) -> None:
         for conn in self._conns:
             await conn.handle.close()
+        if self._loop_conn is not None:
+            self._loop_conn.raw.close()
+            self._loop_conn = None

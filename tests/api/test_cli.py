@@ -88,6 +88,9 @@ def test_bad_environment_values_are_usage_errors(
         ("INTROSPECTION", "maybe", "--introspection: expected on or off, got 'maybe'"),
         ("MODE", "staging", "--mode: expected one of production, development"),
         ("MAX_DEPTH", "0", "--max-depth: must be at least 1, got 0"),
+        ("INLINE_SQL_MS", "-1", "--inline-sql-ms: must be 0 or more, got -1.0"),
+        ("INLINE_SQL_MS", "nan", "--inline-sql-ms: expected a finite number, got 'nan'"),
+        ("POLL_SECONDS", "inf", "--poll-seconds: expected a finite number, got 'inf'"),
     ],
 )
 def test_new_settings_reject_bad_values(
@@ -109,6 +112,7 @@ def test_settings_round_trip_through_the_environment() -> None:
     settings = Settings(
         db=Path("/x.db"), introspection=False, cors_origins=("https://a", "https://b"),
         allow_list=Path("/m.json"), max_cost=7, poll_seconds=0.25, mode="development",
+        inline_sql_ms=0.5,
     )  # fmt: skip
     assert Settings.from_env(settings.to_env()) == settings
     assert settings.limits.max_cost == 7 and not settings.production

@@ -12,6 +12,7 @@ from loaders.query.ordering import NEWEST_FIRST, OrderField, Ordering, OrderKey
 from loaders.query.pages import PageRequest, article_counts, article_pages, exists_beyond
 from loaders.query.sources import Scope
 from loaders.reader import Reader
+from tests.statements import StatementCounter
 
 TIES = 30
 
@@ -111,12 +112,12 @@ async def test_first_zero_reports_whether_anything_exists(tied: Reader) -> None:
 
 
 async def test_more_parents_than_sqlite_compound_limit(tied: Reader) -> None:
-    statements: list[str] = []
-    await tied.set_trace(statements.append)
+    counter = StatementCounter()
+    await tied.set_trace(counter)
     parents: list[int | None] = list(range(1, 601))
     pages = await article_pages(tied, Scope.PROVIDER, PageRequest(first=2), parents)
     await tied.set_trace(None)
     assert len(pages) == 600
     provider = await _parent(tied, Scope.PROVIDER)
     assert len(pages[provider].rows) == 2 and pages[provider].has_more
-    assert len(statements) == 3  # 600 parents in chunks of 200
+    assert len(counter.statements) == 3  # 600 parents in chunks of 200

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from loaders.query.pages import PageRequest, article_pages
 from loaders.query.sources import Scope
 from loaders.reader import Reader
 from loaders.synthetic import generate_corpus
+from tests.statements import StatementCounter
 
 TRENDING = Ordering((OrderKey(OrderField.TRENDING, True),))
 DAY = 86_400_000_000
@@ -50,24 +52,27 @@ def _first(db: Path, sql: str) -> int:
         conn.close()
 
 
-def _plan(db: Path, sql: str) -> list[str]:
+def _plan(db: Path, statement: tuple[str, Sequence[Any]]) -> list[str]:
+    sql, params = statement
     conn = sqlite3.connect(db)
     try:
-        return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
     finally:
         conn.close()
 
 
-async def _page_sql(reader: Reader, scope: Scope, parent: int | None, request: PageRequest) -> str:
-    statements: list[str] = []
-    await reader.set_trace(statements.append)
+async def _page_sql(
+    reader: Reader, scope: Scope, parent: int | None, request: PageRequest
+) -> tuple[str, Sequence[Any]]:
+    counter = StatementCounter()
+    await reader.set_trace(counter)
     try:
         page = (await article_pages(reader, scope, request, [parent]))[parent]
     finally:
         await reader.set_trace(None)
     assert page.rows, "the shape should find articles"
-    assert len(statements) == 1
-    return statements[0]
+    assert len(counter.traced) == 1
+    return counter.traced[0]
 
 
 async def test_main_shapes_walk_an_index_without_sorting(reader: Reader, corpus_db: Path) -> None:

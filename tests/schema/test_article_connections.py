@@ -17,6 +17,7 @@ from loaders.reader import Reader
 from schema.build import schema
 from schema.context import Context
 from tests.conftest import Execute, ok
+from tests.statements import StatementCounter
 
 SLUGS = """query ($filter: ArticleFilter, $orderBy: [ArticleOrder!], $first: Int, $after: String,
   $last: Int, $before: String, $offset: Int) {
@@ -306,22 +307,14 @@ async def test_facet_sizes_are_bounded(execute: Execute) -> None:
 # ---------------------------------------------------------------- statements
 
 
-class Statements:
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def __call__(self, sql: str) -> None:
-        self.seen.append(sql)
-
-
 async def _statements(reader: Reader, query: str, **variables: Any) -> list[str]:
-    counter = Statements()
+    counter = StatementCounter()
     await reader.set_trace(counter)
     try:
         ok(await schema.execute(query, variable_values=variables, context_value=Context(db=reader)))
     finally:
         await reader.set_trace(None)
-    return counter.seen
+    return counter.statements
 
 
 async def test_a_page_is_one_statement_plus_one_for_the_count_and_one_per_facet(

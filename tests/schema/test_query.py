@@ -11,6 +11,7 @@ from loaders.reader import Reader
 from schema.build import SDL_PATH, schema, sdl
 from schema.context import Context
 from tests.conftest import Execute, ok
+from tests.statements import StatementCounter
 
 ARTICLE_BY = """
 query ($slug: String, $url: String, $id: ID) {
@@ -222,14 +223,6 @@ async def test_related_graph_both_directions(execute: Execute) -> None:
     assert data["s"]["relatedBy"]["nodes"] == [{"slug": "self_ref"}]
 
 
-class StatementCounter:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, sql: str) -> None:
-        self.statements.append(sql)
-
-
 @pytest.mark.parametrize("query", [FEED_NESTED])
 async def test_nested_page_costs_constant_statements(reader: Reader, query: str) -> None:
     counter = StatementCounter()
@@ -237,7 +230,7 @@ async def test_nested_page_costs_constant_statements(reader: Reader, query: str)
     await reader.set_trace(counter)
     try:
         for first in (1, 5, 50):
-            counter.statements.clear()
+            counter.clear()
             result = await schema.execute(
                 query, variable_values={"first": first}, context_value=Context(db=reader)
             )
