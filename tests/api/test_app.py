@@ -68,3 +68,14 @@ def test_depth_and_alias_limits(client: TestClient) -> None:
     )
     error = client.post("/graphql", json={"query": aliases}).json()["errors"][0]
     assert error["extensions"] == {"code": "TOO_MANY_ALIASES", "aliases": 60, "maxAliases": 50}
+
+
+def test_the_startup_heap_is_frozen_while_serving(fixture_db: Path) -> None:
+    """Full collections skip what lives as long as the server (see api/app.py)."""
+    import gc
+
+    before = gc.get_freeze_count()
+    with TestClient(create_app(Settings(db=fixture_db))) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() > before + 10_000
+    assert gc.get_freeze_count() == 0  # released at shutdown, so it can be collected
