@@ -15,6 +15,8 @@ import json
 import math
 from typing import Any
 
+import orjson
+
 from schema.errors import InvalidCursor, InvalidId
 
 NODE_TYPES = ("Article", "Provider", "Topic")
@@ -89,8 +91,12 @@ ARTICLE_CURSOR_KIND = "a"
 
 
 def encode_article_cursor(signature: str, position: tuple[Any, ...]) -> str:
-    """A position in an article list ordered by `signature` (see loaders.query.ordering)."""
-    return _encode(f"{ARTICLE_CURSOR_KIND}:{signature}:{json.dumps(position)}")
+    """A position in an article list ordered by `signature` (see loaders.query.ordering).
+
+    Every edge of a page makes one, so the values are written by orjson (a tenth of
+    json.dumps's time); json.loads reads them back.
+    """
+    return _encode(f"{ARTICLE_CURSOR_KIND}:{signature}:{orjson.dumps(position).decode()}")
 
 
 def decode_article_cursor(token: str, signature: str, types: list[type]) -> tuple[Any, ...]:
