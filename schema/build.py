@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,8 @@ class Prepared:
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...] = ()
     operations: tuple[tuple[str | None, str], ...] = ()  # (name, "query"|"mutation"|…)
+    # Costs of its operations that do not depend on variables (see schema/cost.py).
+    costs: dict[str | None, int] = field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -239,6 +241,7 @@ class RequestGuard(SchemaExtension):
                 context.operation_name,
                 context.variables,
                 limits,
+                self.prepared.costs,
             )
             if refused is not None:
                 context.result = ExecutionResult(data=None, errors=[refused])

@@ -24,8 +24,12 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
     get_named_type,
     value_from_ast,
 )
@@ -48,10 +52,12 @@ class _Estimator:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.read_variables = False  # whether the estimate depends on the variables
 
     def _argument(self, node: FieldNode, name: str, arg_type: Any) -> Any:
         for argument in node.arguments or ():
             if argument.name.value == name:
+                self.read_variables = self.read_variables or _mentions_variable(argument.value)
                 return value_from_ast(argument.value, arg_type, self.variables)
         return None
 
@@ -101,17 +107,14 @@ class _Estimator:
         return total
 
 
-def operation_cost(
-    schema: GraphQLSchema,
-    operation: OperationDefinitionNode,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any] | None,
-) -> int:
-    root = schema.get_root_type(operation.operation)
-    if root is None:
-        return 0
-    estimator = _Estimator(schema, fragments, variables or {})
-    return estimator.cost(root, operation.selection_set, 1, None)
+def _mentions_variable(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_mentions_variable(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_mentions_variable(f.value) for f in value.fields)
+    return False
 
 
 def request_cost(
@@ -119,8 +122,9 @@ def request_cost(
     document: DocumentNode,
     operation_name: str | None,
     variables: dict[str, Any] | None,
-) -> int:
-    """The cost of the operation a request will run (the largest, when ambiguous)."""
+) -> tuple[int, bool]:
+    """The cost of the operation a request will run (the largest, when ambiguous), and
+    whether it depends on the variables (when not, it is the same for every request)."""
     fragments = {d.name.value: d for d in document.definitions
                  if isinstance(d, FragmentDefinitionNode)}  # fmt: skip
     operations = [
@@ -128,11 +132,16 @@ def request_cost(
         if isinstance(d, OperationDefinitionNode)
         and (operation_name is None or (d.name is not None and d.name.value == operation_name))
     ]  # fmt: skip
+    estimator = _Estimator(schema, fragments, variables or {})
+    costs = [0]
     try:
-        return max((operation_cost(schema, op, fragments, variables) for op in operations),
-                   default=0)  # fmt: skip
+        for op in operations:
+            root = schema.get_root_type(op.operation)
+            if root is not None:
+                costs.append(estimator.cost(root, op.selection_set, 1, None))
     except (TypeError, ValueError):
-        return 0  # malformed variables: execution reports them precisely
+        return 0, True  # malformed variables: execution reports them precisely
+    return max(costs), estimator.read_variables
 
 
 def check_cost(
@@ -141,9 +150,18 @@ def check_cost(
     operation_name: str | None,
     variables: dict[str, Any] | None,
     limits: Limits,
+    known: dict[str | None, int] | None = None,
 ) -> GraphQLError | None:
-    """A client error when the operation's estimated cost is over the budget."""
-    cost = request_cost(schema, document, operation_name, variables)
+    """A client error when the operation's estimated cost is over the budget.
+
+    `known` keeps, per operation name, the costs that do not depend on variables, so
+    a document sent again is not estimated again (pass one dict per document).
+    """
+    cost = known.get(operation_name) if known is not None else None
+    if cost is None:
+        cost, read_variables = request_cost(schema, document, operation_name, variables)
+        if known is not None and not read_variables:
+            known[operation_name] = cost
     if cost <= limits.max_cost:
         return None
     return request_error(

@@ -8,7 +8,7 @@ import pytest
 from graphql import GraphQLNamedType, get_named_type
 
 from loaders.reader import Reader
-from schema.build import SDL_PATH, schema, sdl
+from schema.build import SDL_PATH, Policy, prepare, schema, sdl
 from schema.context import Context
 from tests.conftest import Execute, ok
 from tests.statements import StatementCounter
@@ -304,6 +304,16 @@ async def test_cost_counts_variables_and_fragments(execute: Execute) -> None:
         nodes { slug } } } } } }"""
     assert ok(await execute(query, n=2))
     assert (await execute(query, n=100)).errors[0].extensions["code"] == "QUERY_TOO_COSTLY"
+    assert ok(await execute(query, n=2))  # the estimate of n=100 was not kept
+
+
+async def test_a_cost_that_no_variable_changes_is_estimated_once(execute: Execute) -> None:
+    fixed = "query ($after: String) { articles(first: 7, after: $after) { nodes { slug } } }"
+    sized = "query ($n: Int) { articles(first: $n) { nodes { slug } } }"
+    ok(await execute(fixed, after=None))
+    ok(await execute(sized, n=3))
+    assert prepare(fixed, Policy()).costs == {None: 15}  # articles, 7 nodes, 7 slugs
+    assert prepare(sized, Policy()).costs == {}
 
 
 @pytest.mark.parametrize(
