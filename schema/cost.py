@@ -24,19 +24,15 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    ListValueNode,
-    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValueNode,
-    VariableNode,
     get_named_type,
     value_from_ast,
 )
 
 from schema.errors import Code, request_error
 from schema.limits import DEFAULT_PAGE_SIZE, Limits
-from schema.selections import selected_fields
+from schema.selections import mentions_variable, selected_fields
 
 LIST_ESTIMATE = 10
 CONNECTION_LISTS = frozenset({"edges", "nodes"})
@@ -57,7 +53,7 @@ class _Estimator:
     def _argument(self, node: FieldNode, name: str, arg_type: Any) -> Any:
         for argument in node.arguments or ():
             if argument.name.value == name:
-                self.read_variables = self.read_variables or _mentions_variable(argument.value)
+                self.read_variables = self.read_variables or mentions_variable(argument.value)
                 return value_from_ast(argument.value, arg_type, self.variables)
         return None
 
@@ -105,16 +101,6 @@ class _Estimator:
                     named = max(impls, key=lambda t: len(t.fields)) if impls else named
                 total += self.cost(named, node.selection_set, count, child_page)
         return total
-
-
-def _mentions_variable(value: ValueNode) -> bool:
-    if isinstance(value, VariableNode):
-        return True
-    if isinstance(value, ListValueNode):
-        return any(_mentions_variable(v) for v in value.values)
-    if isinstance(value, ObjectValueNode):
-        return any(_mentions_variable(f.value) for f in value.fields)
-    return False
 
 
 def request_cost(

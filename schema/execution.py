@@ -18,12 +18,14 @@ enum (optionally non-null). Anything the plan would give up on, graphql-core ans
 Direct resolvers
 ----------------
 Strawberry wraps every resolver to build its Info object, convert arguments and run
-field extensions. The per-article fields of a page (provider, topics, images…) take
-no arguments, have no extensions and only read `info.context`, and after preloading
-(schema/eager.py) they answer from a cache in a microsecond; the wrapper cost ten
-times that, sixty times per page. Such resolvers are marked `@direct` and called by
-graphql-core without the wrapper (`install_direct_resolvers`). graphql-core's own
-resolve info has the same `context`, which is all a direct resolver may use.
+field extensions. The per-article fields of a page (provider, topics, images, a
+search hit's highlights…) have no extensions, take at most scalar arguments and only
+read `info.context`, and after preloading (schema/eager.py) they answer from a cache
+in a microsecond; the wrapper cost ten times that, sixty times per page. Such
+resolvers are marked `@direct` and called by graphql-core without the wrapper
+(`install_direct_resolvers`), with their arguments renamed to the Python names.
+graphql-core's own resolve info has the same `context`, which is all a direct
+resolver may use.
 """
 
 from __future__ import annotations
@@ -32,9 +34,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from graphql import GraphQLObjectType
+from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 from strawberry import Schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
 
 from schema.plans import Entry, Fallback, answer_leaf, cached_plan, leaf_entry, run_plan
 
@@ -103,7 +106,7 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
 
 
 def direct(resolver: F) -> F:
-    """Mark a resolver without arguments that reads at most `info.context` (see above).
+    """Mark a resolver with scalar arguments at most that reads at most `info.context`.
 
     It returns its value, or an awaitable that starts its work only when awaited (like
     `schema.eager.cached`): a plan (schema/plans.py) may drop it unawaited.
@@ -122,24 +125,49 @@ def install_direct_resolvers(schema: Schema) -> int:
             definition = field_def.extensions.get("strawberry-definition")
             resolver = getattr(definition, "base_resolver", None)
             func = getattr(resolver, "wrapped_func", None)
-            if callable(func) and getattr(func, "newsgraph_direct", False) and not field_def.args:
+            if callable(func) and getattr(func, "newsgraph_direct", False):
+                where = f"{named.name}.{definition.name}"
                 if definition.extensions:
-                    raise TypeError(f"{named.name}.{definition.name}: @direct with extensions")
-                field_def.resolve = _calling(func)
+                    raise TypeError(f"{where}: @direct with extensions")
+                field_def.resolve = _calling(func, _python_names(schema, where, definition,
+                                                                 field_def))  # fmt: skip
                 installed += 1
     return installed
 
 
-def _calling(func: Callable[..., Any]) -> Callable[..., Any]:
-    """graphql-core's resolver for `func(self)` or `func(self, info)`."""
-    if len(inspect.signature(func).parameters) == 1:
+def _python_names(
+    schema: Schema, where: str, definition: StrawberryField, field_def: GraphQLField
+) -> dict[str, str]:
+    """GraphQL argument name → Python parameter name; only scalar arguments qualify
+    (Strawberry would convert anything else)."""
+    names = {}
+    for argument in definition.arguments:
+        graphql_name = schema.config.name_converter.from_argument(argument)
+        arg_type = field_def.args[graphql_name].type
+        if isinstance(arg_type, GraphQLNonNull):
+            arg_type = arg_type.of_type
+        if not isinstance(arg_type, GraphQLScalarType):
+            raise TypeError(f"{where}: @direct takes scalar arguments only ({graphql_name})")
+        names[graphql_name] = argument.python_name
+    return names
 
-        def resolve(source: Any, info: Any) -> Any:
+
+def _calling(func: Callable[..., Any], names: dict[str, str]) -> Callable[..., Any]:
+    """graphql-core's resolver for `func(self)`, `func(self, info)` or
+    `func(self, info, **arguments)` (graphql-core passes them by GraphQL name)."""
+    if names:
+
+        def resolve(source: Any, info: Any, **args: Any) -> Any:
+            return func(source, info, **{names[k]: v for k, v in args.items()})
+
+    elif len(inspect.signature(func).parameters) == 1:
+
+        def resolve(source: Any, info: Any, **args: Any) -> Any:
             return func(source)
 
     else:
 
-        def resolve(source: Any, info: Any) -> Any:
+        def resolve(source: Any, info: Any, **args: Any) -> Any:
             return func(source, info)
 
     resolve.newsgraph_direct = True  # type: ignore[attr-defined] # plans call it too

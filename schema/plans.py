@@ -15,11 +15,13 @@ an unexpected type. The caller then lets graphql-core execute the selection set 
 usual (resolvers only read, so running them twice changes nothing), and every error
 message, path and null propagation comes from graphql-core as before.
 
-Planned: fields without arguments or directives on object types, read as attributes
-of Strawberry types (basic fields), through `@direct` resolvers, or `__typename`;
-their types scalars, enums, object types, and lists of those. Anything else (arguments,
-interfaces, unions, other resolvers, fields merged from several selections) makes
-the whole selection set unplanned.
+Planned: fields without directives on object types, read as attributes of
+Strawberry types (basic fields), through `@direct` resolvers, or `__typename`; their
+types scalars, enums, object types, and lists of those. Only a `@direct` resolver may
+take arguments, written as literals (or left to their defaults): a plan is shared by
+every request sending the document, so it cannot hold variables' values. Anything
+else (arguments elsewhere or from variables, interfaces, unions, other resolvers,
+fields merged from several selections) makes the whole selection set unplanned.
 """
 
 from __future__ import annotations
@@ -32,14 +34,19 @@ from enum import Enum
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLEnumType,
+    GraphQLError,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     Undefined,
 )
+from graphql.execution.values import get_argument_values
 from strawberry.types.field import StrawberryField
+
+from schema.selections import mentions_variable
 
 
 class Fallback(Exception):
@@ -75,23 +82,34 @@ class _Info:
         self.context = context
 
 
-def _reader(parent_type: GraphQLObjectType, name: str) -> Callable[[Any, Any], Any] | None:
+def _reader(
+    parent_type: GraphQLObjectType, name: str, node: FieldNode | None = None
+) -> Callable[[Any, Any], Any] | None:
+    """How to read field `name` (selected by `node`, whose arguments count) on a source."""
     if name == "__typename":
         type_name = parent_type.name
         return lambda source, context: type_name
     field_def = parent_type.fields.get(name)
-    if field_def is None or field_def.args:
+    if field_def is None:
         return None
     definition = field_def.extensions.get("strawberry-definition")
     if not isinstance(definition, StrawberryField) or definition.extensions:
         return None
-    if definition.is_basic_field:
+    if definition.is_basic_field and not field_def.args:
         attribute = definition.python_name
         return lambda source, context: getattr(source, attribute)
     resolve = field_def.resolve
-    if resolve is not None and getattr(resolve, "newsgraph_direct", False):
+    if resolve is None or not getattr(resolve, "newsgraph_direct", False):
+        return None
+    if not field_def.args:
         return lambda source, context: resolve(source, _Info(context))
-    return None
+    if node is None or any(mentions_variable(a.value) for a in node.arguments or ()):
+        return None
+    try:  # the literals (validated already) and the defaults, as graphql-core passes them
+        args = get_argument_values(field_def, node, None)
+    except GraphQLError:
+        return None
+    return lambda source, context: resolve(source, _Info(context), **args)
 
 
 def plan_fields(
@@ -109,9 +127,9 @@ def plan_fields(
         if len(details) != 1:
             return None
         node = details[0].node
-        if node.arguments or node.directives:
+        if node.directives:
             return None
-        entry = _field_entry(parent_type, name, node.name.value)
+        entry = _field_entry(parent_type, name, node.name.value, node)
         if entry is None:
             return None
         if entry.kind is Kind.OBJECT:
@@ -150,9 +168,11 @@ def cached_plan(
     return plan
 
 
-def _field_entry(parent_type: GraphQLObjectType, key: str, name: str) -> Entry | None:
+def _field_entry(
+    parent_type: GraphQLObjectType, key: str, name: str, node: FieldNode | None = None
+) -> Entry | None:
     """The entry answering response key `key` with field `name`, or None if unplanned."""
-    read = _reader(parent_type, name)
+    read = _reader(parent_type, name, node)
     if read is None:
         return None
     if name == "__typename":

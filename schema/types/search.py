@@ -108,6 +108,7 @@ class SearchEdge:
         return cached(loader, self.node.row.id, lambda found: found or 0.0)
 
     @strawberry.field(description="Where the query matched, with configurable markers.")
+    @direct
     def highlights(
         self,
         info: Info,

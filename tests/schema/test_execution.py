@@ -38,6 +38,10 @@ QUERIES = [
     """query ($s: String) { search(query: "graphs OR ordering", first: 5) { totalCount
       edges { score h: highlights(start: $s, snippetWords: 3) { title excerpt body }
         highlights { title } bad: highlights(snippetWords: 0) { title } node { slug } } } }""",
+    # the same answered by plans: literal markers and defaults
+    """{ search(query: "graphs OR ordering", first: 5) { edges { cursor score
+      h: highlights(start: "[", end: "]", ellipsis: "...", snippetWords: 4) { title body }
+      highlights { title excerpt body } node { slug provider { name } } } } }""",
 ]
 
 
@@ -58,8 +62,10 @@ def test_the_per_article_resolvers_skip_strawberrys_wrapper() -> None:
     article = schema._schema.type_map["Article"]
     direct = {n for n, f in article.fields.items() if f.resolve.__qualname__.startswith("_calling")}  # type: ignore[union-attr]
     assert {"provider", "topics", "images", "related", "body"} <= direct
-    # Fields with arguments keep Strawberry's argument handling.
+    # Fields with arguments other than scalars keep Strawberry's argument handling.
     assert "relatedBy" not in direct and "similar" not in direct
+    highlights = schema._schema.type_map["SearchEdge"].fields["highlights"]  # type: ignore[union-attr]
+    assert highlights.resolve.__qualname__.startswith("_calling")  # type: ignore[union-attr]
 
 
 async def test_a_loaded_page_is_answered_by_plans(reader: Reader) -> None:
@@ -76,6 +82,27 @@ async def test_a_loaded_page_is_answered_by_plans(reader: Reader) -> None:
     node = {entry.name: entry for entry in edges.plan}["node"]
     assert node.plan is not None
     assert {"slug", "title", "provider", "topics", "images"} == {e.name for e in node.plan}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "planned"),
+    [("", True), ('(start: "[", snippetWords: 4)', True), ("(start: $s)", False)],
+)
+async def test_search_hits_are_planned_unless_a_variable_sets_their_markers(
+    reader: Reader, arguments: str, planned: bool
+) -> None:
+    from schema import plans
+
+    plans._CACHE.clear()
+    declared = "($s: String)" if "$s" in arguments else ""
+    query = f"""query {declared} {{ search(query: "graphs", first: 3) {{ edges {{ score
+      highlights{arguments} {{ title }} node {{ slug }} }} }} }}"""
+    result = await schema.execute(
+        query, variable_values={"s": "<"}, context_value=Context(db=reader)
+    )
+    assert result.errors is None and result.data["search"]["edges"]
+    hits = [plan for key, (_, plan) in plans._CACHE.items() if key[0].startswith("Search")]
+    assert hits and all(plan is not None for plan in hits) is planned
 
 
 def test_a_failing_read_leaves_the_field_to_graphql_core() -> None:
