@@ -106,7 +106,8 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
 
 
 def direct(resolver: F) -> F:
-    """Mark a resolver with scalar arguments at most that reads at most `info.context`.
+    """Mark a resolver whose arguments (if any) are scalars and that reads nothing of its
+    info but `info.context` (see above).
 
     It returns its value, or an awaitable that starts its work only when awaited (like
     `schema.eager.cached`): a plan (schema/plans.py) may drop it unawaited.
