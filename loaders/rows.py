@@ -8,6 +8,7 @@ times as much (2.2 µs against 0.35 µs for an ArticleRow).
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 Row = tuple[Any, ...]
@@ -21,10 +22,18 @@ class ImageRow(NamedTuple):
 
     @staticmethod
     def from_json(items: str) -> tuple[ImageRow, ...]:
-        return tuple(
-            ImageRow(i["url"], i.get("width"), i.get("height"), i.get("isCached"))
-            for i in json.loads(items)
-        )
+        return _images_from_json(items)
+
+
+# A provider's logos are stored as JSON and read with every page that shows the provider
+# (a topic page at 100,000 articles decoded ~20 per request); the rows are immutable, so
+# the decoded tuple for the same text is kept.
+@lru_cache(maxsize=4096)
+def _images_from_json(items: str) -> tuple[ImageRow, ...]:
+    return tuple(
+        ImageRow(i["url"], i.get("width"), i.get("height"), i.get("isCached"))
+        for i in json.loads(items)
+    )
 
 
 class ArticleRow(NamedTuple):

@@ -1,5 +1,6 @@
-"""Provider and topic objects are shared between articles and requests, keyed by the
-whole row they were made from, so new content always makes a new object."""
+"""Provider and topic objects (and image rows decoded from JSON) are shared between
+articles and requests, keyed by the whole row or text they were made from, so new content
+always makes a new object."""
 
 from __future__ import annotations
 
@@ -24,3 +25,12 @@ def test_a_changed_row_makes_a_new_object() -> None:
     assert renamed.id == before.id  # the same provider, as its global ID says
     assert recounted.article_count == 13
     assert provider_of(None) is None
+
+
+def test_image_rows_decoded_from_the_same_text_are_shared() -> None:
+    logo = '[{"url": "https://e/l.png", "width": 4, "height": 2}]'
+    assert ImageRow.from_json(logo) is ImageRow.from_json(logo)
+    assert ImageRow.from_json(logo) == (ImageRow("https://e/l.png", 4, 2, None),)
+    wider = ImageRow.from_json(logo.replace('"width": 4', '"width": 8'))
+    assert wider[0].width == 8
+    assert ImageRow.from_json("[]") == ()
