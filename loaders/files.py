@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 from loaders.parse import ParsedArticle, Rejection, parse_article
 
@@ -25,16 +26,14 @@ ARTICLE_SUFFIXES = frozenset({".md", ".markdown"})
 MAYBE_ARTICLE_SUFFIXES = frozenset({".txt"})
 
 
-@dataclass(frozen=True, slots=True)
-class Stamp:
+class Stamp(NamedTuple):
     """A file's size and modification time: when both are as stored, it is unchanged."""
 
     size: int
     mtime_ns: int
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A file that may be an article, found under `root` (an absolute folder)."""
 
     root: Path
@@ -58,8 +57,7 @@ class FileTask:
     max_bytes: int
 
 
-@dataclass(frozen=True, slots=True)
-class FileResult:
+class FileResult(NamedTuple):
     rel: str
     status: Status
     content_hash: str = ""
@@ -100,21 +98,24 @@ def discover(path: Path) -> Discovery:
     def on_error(error: OSError) -> None:
         unreadable.append((Path(error.filename or path), error.strerror or str(error)))
 
-    for folder, dirs, files in os.walk(path, onerror=on_error):
+    # Plain strings for the per-file work: a re-ingest with nothing changed is mostly this
+    # walk, and pathlib's parsing and formatting cost more than the stat itself.
+    root = str(path)
+    for folder, dirs, files in os.walk(root, onerror=on_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         base = Path(folder)
+        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel_folder == "." else rel_folder + "/"
         for name in sorted(files):
             if name.startswith(".") or not _is_candidate(name):
                 continue
-            full = base / name
             try:
-                status = full.stat()  # follows links, as reading will
+                status = os.stat(os.path.join(folder, name))  # follows links, as reading will
             except OSError:  # a broken link: nothing to read
                 continue
             if not stat.S_ISREG(status.st_mode):  # sockets, devices, folders named *.md
                 continue
-            rel = full.relative_to(path).as_posix()
-            candidates.append(Candidate(path, full, rel, _stamp(status)))
+            candidates.append(Candidate(path, base / name, prefix + name, _stamp(status)))
     return Discovery(candidates, unreadable)
 
 

@@ -18,7 +18,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 import orjson
@@ -105,8 +105,7 @@ class IngestReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Existing:
+class _Existing(NamedTuple):
     id: int
     content_hash: str
     slug: str
