@@ -10,7 +10,9 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from loaders.reader import Reader
+import pytest
+
+from loaders.reader import Reader, SqlTimeBudgetExceeded, sql_time_budget
 
 # About 3 million steps of SQLite's virtual machine: far longer than a 1 ms slice.
 MEDIUM = """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000)
@@ -110,4 +112,18 @@ async def test_a_locked_database_is_waited_for_on_a_thread(fixture_db: Path) -> 
         assert watch.longest < 0.1, watch.longest
     finally:
         writer.close()
+        await reader.close()
+
+
+async def test_a_budget_shorter_than_the_slice_stops_the_statement_on_the_loop(
+    fixture_db: Path,
+) -> None:
+    reader = await Reader.open(fixture_db, size=1, inline_seconds=0.5)
+    try:
+        started = time.monotonic()
+        with sql_time_budget(0.01), pytest.raises(SqlTimeBudgetExceeded):
+            await reader.fetch(MEDIUM)
+        assert time.monotonic() - started < 0.25  # stopped at the budget, not the slice
+        assert reader.statements_moved == 0  # nothing was left to run on a thread
+    finally:
         await reader.close()
