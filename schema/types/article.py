@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -220,28 +219,16 @@ def article_of(row: ArticleRow | None) -> Article | None:
     return Article.from_row(row) if row else None
 
 
-# Providers and topics are few and shared by many articles: the objects made from a row
-# are kept (the row's whole content is the key, so a changed row makes a new object).
-# A page of 20 articles otherwise made 20 providers and ~30 topics, each with its ID.
-SHARED_OBJECTS_KEPT = 4096
-
-
-@lru_cache(maxsize=SHARED_OBJECTS_KEPT)
 def provider_of(row: ProviderRow | None) -> Provider | None:
     from schema.types.provider import Provider
 
     return Provider.from_row(row) if row else None
 
 
-@lru_cache(maxsize=SHARED_OBJECTS_KEPT)
-def _topic(row: TopicRow) -> Topic:
+def topics_of(rows: list[TopicRow]) -> list[Topic]:
     from schema.types.topic import Topic
 
-    return Topic.from_row(row)
-
-
-def topics_of(rows: list[TopicRow]) -> list[Topic]:
-    return [_topic(r) for r in rows]
+    return [Topic.from_row(r) for r in rows]
 
 
 def references_of(rows: list[RelatedRow]) -> list[RelatedArticle]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import strawberry
 
 from loaders import reads
@@ -11,7 +13,7 @@ from schema.context import Info
 from schema.ids import decode_count_cursor, encode_cursor, global_id
 from schema.types.connection import ArticleConnection, article_list
 from schema.types.image import Image, images
-from schema.types.node import Node
+from schema.types.node import SHARED_OBJECTS_KEPT, Node
 from schema.types.pagination import (
     PageInfo,
     check_first,
@@ -32,6 +34,7 @@ class Provider(Node):
     row: strawberry.Private[ProviderRow]
 
     @classmethod
+    @lru_cache(maxsize=SHARED_OBJECTS_KEPT)
     def from_row(cls, row: ProviderRow) -> Provider:
         return cls(
             id=strawberry.ID(global_id("Provider", row.domain)),

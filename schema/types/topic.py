@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import strawberry
 
 from loaders import reads
@@ -10,7 +12,7 @@ from loaders.rows import TopicRow
 from schema.context import Info
 from schema.ids import decode_count_cursor, encode_cursor, global_id
 from schema.types.connection import ArticleConnection, article_list
-from schema.types.node import Node
+from schema.types.node import SHARED_OBJECTS_KEPT, Node
 from schema.types.pagination import (
     PageInfo,
     check_first,
@@ -33,6 +35,7 @@ class Topic(Node):
     row: strawberry.Private[TopicRow]
 
     @classmethod
+    @lru_cache(maxsize=SHARED_OBJECTS_KEPT)
     def from_row(cls, row: TopicRow) -> Topic:
         return cls(
             id=strawberry.ID(global_id("Topic", row.slug)),
