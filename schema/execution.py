@@ -39,7 +39,7 @@ from strawberry import Schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
-from schema.plans import Entry, Fallback, answer_leaf, cached_plan, leaf_entry, run_plan
+from schema.plans import Entry, Fallback, Planned, answer_leaf, cached_plan, leaf_entry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,7 +66,7 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # Per grouped field set of this execution (graphql-core memoizes those for the
         # execution, so their ids are stable): its plan, or None when it has none.
-        self._plans: dict[int, list[Entry] | None] = {}
+        self._plans: dict[int, Planned | None] = {}
 
     def execute_fields(
         self,
@@ -83,7 +83,7 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
         plan = self._plans[key]
         if plan is not None:
             try:
-                return run_plan(plan, source_value, self.context_value)
+                return plan.run(source_value, self.context_value)
             except Fallback:
                 pass
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, *rest)

@@ -75,7 +75,7 @@ async def test_a_loaded_page_is_answered_by_plans(reader: Reader) -> None:
     query = """{ articles(first: 5) { edges { cursor node { slug title provider { name }
       topics { name } images { url } } } } }"""
     await schema.execute(query, context_value=Context(db=reader))
-    planned = {key[0]: plan for key, (_, plan) in plans._CACHE.items() if plan is not None}
+    planned = {key[0]: p.entries for key, (_, p) in plans._CACHE.items() if p is not None}
     # The whole connection is one plan: edges, their nodes, and the nodes' loaded levels.
     (edges,) = planned["ArticleConnection"]
     assert edges.plan is not None
