@@ -27,7 +27,6 @@ fields merged from several selections) makes the whole selection set unplanned.
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -311,9 +310,11 @@ def _complete_list(entry: Entry, value: Any, context: Any) -> list[Any] | None:
 
 
 def _discard(value: Any) -> None:
-    """Close a coroutine the plan will not await (graphql-core makes its own)."""
-    if inspect.iscoroutine(value):
-        value.close()
+    """Close an awaitable the plan will not await (graphql-core makes its own): a
+    coroutine, or anything else with a `close` (pagination's `Then`)."""
+    close = getattr(value, "close", None)
+    if close is not None:
+        close()
 
 
 # ---------------------------------------------------------------- compiled plans

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
 from loaders.reader import Reader
 from loaders.reads import count_entities_before
 from schema.errors import InvalidPagination, PageSizeError
+from schema.execution import direct
 from schema.limits import DEFAULT_LIMITS, DEFAULT_PAGE_SIZE, Limits
 
 T = TypeVar("T")
@@ -116,16 +117,31 @@ Count = Callable[[], int | Awaitable[int | None] | None]
 Total = Callable[[], int | Awaitable[int]]
 
 
+class Then(Generic[T, R]):
+    """An awaitable of `use(await value)` that, dropped unawaited, closes `value` too
+    (a selection plan drops what it cannot use; see schema/execution.py's `direct`)."""
+
+    __slots__ = ("_use", "_value")
+
+    def __init__(self, value: Awaitable[T], use: Callable[[T], R]) -> None:
+        self._value = value
+        self._use = use
+
+    def __await__(self) -> Generator[Any, None, R]:
+        return self._use((yield from self._value.__await__()))
+
+    def close(self) -> None:
+        close = getattr(self._value, "close", None)
+        if close is not None:
+            close()
+
+
 def then(value: T | Awaitable[T], use: Callable[[T], R]) -> R:
     """`use(value)` now, or an awaitable of it once `value` arrives (typed as the value:
     graphql-core takes either from a resolver)."""
     if not inspect.isawaitable(value):
         return use(value)
-
-    async def later() -> R:
-        return use(await value)
-
-    return later()  # type: ignore[return-value]
+    return Then(value, use)  # type: ignore[return-value]
 
 
 @strawberry.type(description="Where a page sits in its list (Relay cursor connections).")
@@ -147,12 +163,14 @@ class PageInfo:
         description="Whether items precede this page (with `first`: whether any come "
         "before `after` or `offset`)."
     )
+    @direct
     def has_previous_page(self) -> bool:
         return then(self.previous_check(), bool)
 
     @strawberry.field(
         description="Whether items follow this page (with `last`: whether any come after `before`)."
     )
+    @direct
     def has_next_page(self) -> bool:
         return then(self.next_check(), bool)
 
@@ -161,6 +179,7 @@ class PageInfo:
         "it) ÷ pageSize, rounded down. With cursors, the page holding this page's first "
         "item. Null when pageSize is 0."
     )
+    @direct
     def current_page(self) -> int | None:
         size = self.page_size
         if size == 0:
@@ -173,6 +192,7 @@ class PageInfo:
         description="How many pages of pageSize the whole list fills (at least 1). Null when "
         "pageSize is 0."
     )
+    @direct
     def page_count(self) -> int | None:
         size = self.page_size
         if self.total is None or size == 0:

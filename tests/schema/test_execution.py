@@ -30,6 +30,11 @@ QUERIES = [
     """{ nodes(ids: ["QXJ0aWNsZTpsYXRlLm1k"]) { id ... on Article { title } } }""",
     """{ article(slug: "no-such") { title } corpus { version } }""",
     """{ articles(first: 1) { nodes { title @include(if: false) slug @skip(if: false) } } }""",
+    # page info that needs a statement (the page count without totalCount loaded ahead;
+    # whether anything precedes a page after a cursor): plans give up on it
+    """{ articles(first: 2, offset: 3) { pageInfo { hasPreviousPage currentPage pageCount } }
+      topics(first: 1) { nodes { articles(first: 1, after: "bad") { pageInfo {
+        hasPreviousPage } } } } }""",
     # articles nobody loaded ahead: plans give up on the first awaitable and graphql-core
     # runs the selection as usual
     """{ article(slug: "early") { similar(first: 3) { score article { slug provider { name }
@@ -73,11 +78,14 @@ async def test_a_loaded_page_is_answered_by_plans(reader: Reader) -> None:
 
     plans._CACHE.clear()
     query = """{ articles(first: 5) { edges { cursor node { slug title provider { name }
-      topics { name } images { url } } } } }"""
+      topics { name } images { url } } } pageInfo { hasNextPage endCursor } } }"""
     await schema.execute(query, context_value=Context(db=reader))
     planned = {key[0]: p.entries for key, (_, p) in plans._CACHE.items() if p is not None}
-    # The whole connection is one plan: edges, their nodes, and the nodes' loaded levels.
-    (edges,) = planned["ArticleConnection"]
+    # The whole connection is one plan: edges, their nodes, the nodes' loaded levels,
+    # and the page info.
+    edges, page_info = planned["ArticleConnection"]
+    assert page_info.plan is not None
+    assert [e.name for e in page_info.plan] == ["hasNextPage", "endCursor"]
     assert edges.plan is not None
     node = {entry.name: entry for entry in edges.plan}["node"]
     assert node.plan is not None
@@ -118,3 +126,20 @@ def test_a_failing_read_leaves_the_field_to_graphql_core() -> None:
         run_plan([entry], object(), None)
     with pytest.raises(Fallback):
         answer_leaf(entry, object(), None)
+
+
+async def test_page_info_a_plan_gives_up_on_leaves_no_coroutine_unawaited(reader: Reader) -> None:
+    """A pending page-info answer (here the page count, which needs the list's size) makes
+    the plan give up; what it dropped is closed, not left to warn "never awaited"."""
+    import gc
+    import warnings
+
+    query = "{ articles(first: 2, offset: 2) { pageInfo { pageCount currentPage } } }"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fast = await schema.execute(query, context_value=Context(db=reader))
+        gc.collect()
+    plain = await PLAIN.execute(query, context_value=Context(db=reader))
+    assert fast.errors is None and fast.data == plain.data
+    assert fast.data["articles"]["pageInfo"]["pageCount"] >= 1
+    assert not [w for w in caught if "never awaited" in str(w.message)]
