@@ -30,9 +30,37 @@ MAX_KEYS_PER_STATEMENT = 1000
 V = TypeVar("V")
 
 
+class Loader(DataLoader[K, V]):
+    """A DataLoader that also keeps what it loaded as plain values, by key.
+
+    Resolvers answering from loaded data (schema/eager.py's `cached`) look a key up in
+    `values` (one dict lookup) rather than in DataLoader's cache of futures, and a page
+    preloaded in one batch (`fill`) costs no future per key. `load` finds the values
+    too, so both ways of loading see the same rows. Batch functions here return
+    values, never the exceptions DataLoader would also allow.
+    """
+
+    def __init__(self, batch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
+        self.values: dict[K, V] = {}
+
+        async def remembering(keys: list[K]) -> Sequence[V]:
+            found = await batch(keys)
+            self.values.update(zip(keys, found, strict=True))
+            return found
+
+        super().__init__(remembering)
+
+    def load(self, key: K) -> Awaitable[V]:
+        if key in self.values:
+            future = self.loop.create_future()
+            future.set_result(self.values[key])
+            return future
+        return super().load(key)
+
+
 def _loader(
     fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]], default: Any = None
-) -> DataLoader[K, Any]:
+) -> Loader[K, Any]:
     """A DataLoader over a `*_by_*` read: results in key order, `default` when absent."""
 
     async def batch(keys: list[K]) -> list[Any]:
@@ -42,7 +70,7 @@ def _loader(
             found.update(await fetch(part))
         return [found.get(k, default() if callable(default) else default) for k in keys]
 
-    return DataLoader(batch)
+    return Loader(batch)
 
 
 class Loaders:
@@ -50,61 +78,61 @@ class Loaders:
 
     def __init__(self, db: Reader) -> None:
         self.db = db
-        self._similar: dict[int, DataLoader[int, list[Similar]]] = {}
-        self._pages: dict[tuple[AnyScope, PageRequest], DataLoader[int | None, Page]] = {}
-        self._counts: dict[tuple[AnyScope, ArticleFilter], DataLoader[int | None, int]] = {}
+        self._similar: dict[int, Loader[int, list[Similar]]] = {}
+        self._pages: dict[tuple[AnyScope, PageRequest], Loader[int | None, Page]] = {}
+        self._counts: dict[tuple[AnyScope, ArticleFilter], Loader[int | None, int]] = {}
         self._facets: dict[
-            tuple[AnyScope, ArticleFilter, Facet, int], DataLoader[int | None, list[FacetCount]]
+            tuple[AnyScope, ArticleFilter, Facet, int], Loader[int | None, list[FacetCount]]
         ] = {}
-        self._search_counts: dict[tuple[str, ArticleFilter], DataLoader[None, int]] = {}
-        self._search_scores: dict[str, DataLoader[int, float | None]] = {}
-        self._highlights: dict[tuple[str, Markers], DataLoader[int, Highlights | None]] = {}
+        self._search_counts: dict[tuple[str, ArticleFilter], Loader[None, int]] = {}
+        self._search_scores: dict[str, Loader[int, float | None]] = {}
+        self._highlights: dict[tuple[str, Markers], Loader[int, Highlights | None]] = {}
 
     @cached_property
-    def article_by_id(self) -> DataLoader[int, ArticleRow | None]:
+    def article_by_id(self) -> Loader[int, ArticleRow | None]:
         return _loader(lambda ids: reads.articles_by_ids(self.db, ids))
 
     @cached_property
-    def body_by_article_id(self) -> DataLoader[int, str]:
+    def body_by_article_id(self) -> Loader[int, str]:
         return _loader(lambda ids: reads.bodies_by_article_ids(self.db, ids), "")
 
     @cached_property
-    def article_by_path(self) -> DataLoader[str, ArticleRow | None]:
+    def article_by_path(self) -> Loader[str, ArticleRow | None]:
         return _loader(lambda paths: reads.articles_by_paths(self.db, paths))
 
     @cached_property
-    def topic_by_slug(self) -> DataLoader[str, TopicRow | None]:
+    def topic_by_slug(self) -> Loader[str, TopicRow | None]:
         return _loader(lambda slugs: reads.topics_by_slugs(self.db, slugs))
 
     @cached_property
-    def provider_by_id(self) -> DataLoader[int, ProviderRow | None]:
+    def provider_by_id(self) -> Loader[int, ProviderRow | None]:
         return _loader(lambda ids: reads.providers_by_ids(self.db, ids))
 
     @cached_property
-    def provider_by_domain(self) -> DataLoader[str, ProviderRow | None]:
+    def provider_by_domain(self) -> Loader[str, ProviderRow | None]:
         return _loader(lambda domains: reads.providers_by_domains(self.db, domains))
 
     @cached_property
-    def topics_by_article_id(self) -> DataLoader[int, list[TopicRow]]:
+    def topics_by_article_id(self) -> Loader[int, list[TopicRow]]:
         return _loader(lambda ids: reads.topics_by_article_ids(self.db, ids), list)
 
     @cached_property
-    def images_by_article_id(self) -> DataLoader[int, list[ImageRow]]:
+    def images_by_article_id(self) -> Loader[int, list[ImageRow]]:
         return _loader(lambda ids: reads.images_by_article_ids(self.db, ids), list)
 
     @cached_property
-    def related_by_article_id(self) -> DataLoader[int, list[RelatedRow]]:
+    def related_by_article_id(self) -> Loader[int, list[RelatedRow]]:
         return _loader(lambda ids: reads.related_by_article_ids(self.db, ids), list)
 
     @cached_property
-    def unresolved_count(self) -> DataLoader[int, int]:
+    def unresolved_count(self) -> Loader[int, int]:
         return _loader(lambda ids: unresolved_counts(self.db, ids), 0)
 
     @cached_property
-    def citations_by_url(self) -> DataLoader[str, list[RelatedRow]]:
+    def citations_by_url(self) -> Loader[str, list[RelatedRow]]:
         return _loader(lambda urls: citations_by_urls(self.db, urls), list)
 
-    def page(self, scope: AnyScope, request: PageRequest) -> DataLoader[int | None, Page]:
+    def page(self, scope: AnyScope, request: PageRequest) -> Loader[int | None, Page]:
         """Pages of one shape for many parents (e.g. every topic's first 5 articles)."""
         key = (scope, request)
         if key not in self._pages:
@@ -113,7 +141,7 @@ class Loaders:
             )
         return self._pages[key]
 
-    def count(self, scope: AnyScope, filter: ArticleFilter) -> DataLoader[int | None, int]:
+    def count(self, scope: AnyScope, filter: ArticleFilter) -> Loader[int | None, int]:
         """How many articles each parent's filtered list holds."""
         key = (scope, filter)
         if key not in self._counts:
@@ -124,7 +152,7 @@ class Loaders:
 
     def facet(
         self, scope: AnyScope, filter: ArticleFilter, facet: Facet, bucket_size: int
-    ) -> DataLoader[int | None, list[FacetCount]]:
+    ) -> Loader[int | None, list[FacetCount]]:
         """One facet's counts for many parents' filtered lists."""
         key = (scope, filter, facet, bucket_size)
         if key not in self._facets:
@@ -133,13 +161,13 @@ class Loaders:
             )
         return self._facets[key]
 
-    def similar(self, first: int) -> DataLoader[int, list[Similar]]:
+    def similar(self, first: int) -> Loader[int, list[Similar]]:
         """The `first` most similar articles of many articles, in a few statements."""
         if first not in self._similar:
             self._similar[first] = _loader(lambda ids: similar_articles(self.db, ids, first), list)
         return self._similar[first]
 
-    def search_count(self, expression: str, filter: ArticleFilter) -> DataLoader[None, int]:
+    def search_count(self, expression: str, filter: ArticleFilter) -> Loader[None, int]:
         """How many articles a search matches under a filter (load None)."""
         key = (expression, filter)
         if key not in self._search_counts:
@@ -150,7 +178,7 @@ class Loaders:
             self._search_counts[key] = _grouped(count)
         return self._search_counts[key]
 
-    def search_score(self, expression: str) -> DataLoader[int, float | None]:
+    def search_score(self, expression: str) -> Loader[int, float | None]:
         """Relevance of articles for a search, for hits of a page in another order."""
         if expression not in self._search_scores:
             self._search_scores[expression] = _loader(
@@ -158,7 +186,7 @@ class Loaders:
             )
         return self._search_scores[expression]
 
-    def highlights(self, expression: str, markers: Markers) -> DataLoader[int, Highlights | None]:
+    def highlights(self, expression: str, markers: Markers) -> Loader[int, Highlights | None]:
         """Highlighted title, excerpt and body snippet of a page's hits, in one statement."""
         key = (expression, markers)
         if key not in self._highlights:
@@ -173,11 +201,11 @@ P = TypeVar("P", bound=Hashable)
 
 def _grouped(
     fetch: Callable[[list[P]], Awaitable[dict[P, V]]],
-) -> DataLoader[P, V]:
+) -> Loader[P, V]:
     """A DataLoader over a read that answers for many parents at once (None included)."""
 
     async def batch(parents: list[P]) -> list[V]:
         found = await fetch(list(dict.fromkeys(parents)))
         return [found[p] for p in parents]
 
-    return DataLoader(batch)
+    return Loader(batch)

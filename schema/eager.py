@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from graphql import FieldNode
-from strawberry.dataloader import DataLoader
 
 from loaders.rows import ArticleRow, RelatedRow
 from schema.context import Info
+from schema.dataloaders import Loader
 from schema.selections import selected_fields
 
 K = TypeVar("K", bound=Hashable)
@@ -31,20 +31,18 @@ P = TypeVar("P", bound=Hashable | None)
 Fields = dict[str, list[FieldNode]]
 
 
-def cached(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R:
+_MISSING: Any = object()
+
+
+def cached(loader: Loader[K, V], key: K, convert: Callable[[V], R]) -> R:
     """`convert(value)` now when the loader already holds `key`, else an awaitable of it.
 
     graphql-core accepts either from any resolver, so resolvers return this as is; it is
     typed as the value because that is what the client gets either way.
     """
-    future = loader.cache_map.get(key)
-    if (
-        future is not None
-        and future.done()
-        and not future.cancelled()
-        and future.exception() is None
-    ):
-        return convert(future.result())
+    value = loader.values.get(key, _MISSING)
+    if value is not _MISSING:
+        return convert(value)
 
     async def later() -> R:
         return convert(await loader.load(key))
@@ -52,24 +50,19 @@ def cached(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R:
     return later()  # type: ignore[return-value]  # an awaitable, see the docstring
 
 
-async def fill(loader: DataLoader[K, V], keys: Iterable[K]) -> list[V]:
-    """Load `keys` through the loader's batch function in one call and prime its cache.
+async def fill(loader: Loader[K, V], keys: Iterable[K]) -> list[V]:
+    """Load `keys` through the loader's batch function in one call (it keeps the values).
 
     What `load_many` does, without a future and a done-callback per key, which on a
     20-article page cost more than the statement itself. Returns the values in the
     order of the distinct keys.
     """
     wanted = list(dict.fromkeys(keys))
-    missing = [key for key in wanted if loader.cache_map.get(key) is None]
+    values = loader.values
+    missing = [key for key in wanted if key not in values]
     if missing:
-        # Our batch functions return values, never the exceptions DataLoader allows.
-        values = cast(list[V], await loader.load_fn(missing))
-        loader.prime_many(dict(zip(missing, values, strict=True)))
-    return [cached(loader, key, _same) for key in wanted]
-
-
-def _same(value: V) -> V:
-    return value
+        await loader.load_fn(missing)
+    return [values[key] for key in wanted]
 
 
 def children(info: Info, nodes: Iterable[FieldNode]) -> Fields:
@@ -133,7 +126,7 @@ async def _preload_related(info: Info, refs: list[RelatedRow], nodes: list[Field
 
 
 async def preload_connection(
-    info: Info, rows: Sequence[ArticleRow], count: DataLoader[P, int], parent: P
+    info: Info, rows: Sequence[ArticleRow], count: Loader[P, int], parent: P
 ) -> None:
     """Preload a connection's articles (under `nodes` and `edges.node`) and its
     `totalCount`, together, when the query asks for them."""

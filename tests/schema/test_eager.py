@@ -5,17 +5,16 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from strawberry.dataloader import DataLoader
-
 from loaders.reader import Reader
 from schema.build import schema
 from schema.context import Context
+from schema.dataloaders import Loader
 from schema.eager import cached
 from tests.conftest import ok
 
 
-def _loaded(loader: DataLoader[Any, Any]) -> set[Any]:
-    return {key for key, future in loader.cache_map.cache_map.items() if future.done()}  # type: ignore[attr-defined]
+def _loaded(loader: Loader[Any, Any]) -> set[Any]:
+    return set(loader.values)
 
 
 async def test_cached_answers_now_when_loaded_and_later_when_not(reader: Reader) -> None:
@@ -40,3 +39,26 @@ async def test_a_page_loads_exactly_the_levels_its_query_selects(reader: Reader)
     targets = _loaded(loaders.article_by_id)
     assert targets and _loaded(loaders.topics_by_article_id) == targets
     assert not _loaded(loaders.images_by_article_id) and not _loaded(loaders.body_by_article_id)
+
+
+async def test_rows_filled_ahead_are_loaded_again_without_a_statement(reader: Reader) -> None:
+    from schema.eager import fill
+    from tests.statements import StatementCounter
+
+    loaders = Context(db=reader).loaders
+    counter = StatementCounter()
+    await reader.set_trace(counter)
+    try:
+        rows = await fill(loaders.article_by_id, [2, 1, 2])
+        assert [row.id for row in rows] == [2, 1]
+        assert len(counter.statements) == 1
+        # load() and cached() find them; a key not filled costs a statement.
+        again = await loaders.article_by_id.load(1)
+        assert again is rows[1]
+        assert cached(loaders.article_by_id, 2, lambda row: row) is rows[0]
+        assert len(counter.statements) == 1
+        third = await loaders.article_by_id.load(3)
+        assert third is not None and third.id == 3 and len(counter.statements) == 2
+        assert cached(loaders.article_by_id, 3, lambda row: row) is third
+    finally:
+        await reader.set_trace(None)
