@@ -336,6 +336,7 @@ _UNCHANGED: dict[Any, str] = {
     serialize_boolean: "type({v}) is bool",
     serialize_int: f"type({{v}}) is int and {GRAPHQL_MIN_INT} <= {{v}} <= {GRAPHQL_MAX_INT}",
     serialize_float: "type({v}) is float and _isfinite({v})",
+    str: "type({v}) is str",  # custom scalars kept as text (DateTime)
 }
 
 
