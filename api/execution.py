@@ -16,7 +16,7 @@ from typing import Any
 from api.protocol import GRAPHQL_RESPONSE, HttpError, Operation
 from api.replies import error_json, format_error, outcome_for
 from api.state import AppState
-from schema.build import Policy, Prepared, prepare, schema
+from schema.build import Policy, Prepared, execute_query, prepare, schema
 from schema.context import Context
 from schema.errors import Code
 
@@ -115,6 +115,8 @@ class Executor:
             suggestions=self.policy.suggestions,
             prepared=prepared,
         )
+        if prepared.operation_type(op.operation_name) == "query":
+            return await execute_query(prepared, context, op.variables, op.operation_name)
         return await schema.execute(
             query,
             variable_values=op.variables,
