@@ -243,6 +243,12 @@ class Reader:
             raise
         return cls(conns, loop_conn, inline_seconds)
 
+    @property
+    def runs_inline(self) -> bool:
+        """Whether statements start on the event loop (then most finish without
+        suspending their coroutine)."""
+        return self._loop_conn is not None
+
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of one statement, within the request's SQL budget.
 

@@ -13,6 +13,7 @@ awaitable load.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -65,6 +66,28 @@ async def fill(loader: Loader[K, V], keys: Iterable[K]) -> list[V]:
     return [values[key] for key in wanted]
 
 
+async def each(info: Info, work: Sequence[Awaitable[R]]) -> list[R]:
+    """The results of independent loads.
+
+    When statements start on the event loop (loaders/reader.py) a load finishes without
+    suspending, so awaiting the loads in turn costs nothing, while `gather` would wrap
+    each in a task and take two more turns of the loop per request. When statements run
+    on threads, the loads run together.
+    """
+    if not info.context.db.runs_inline:
+        return list(await asyncio.gather(*work))
+    results: list[R] = []
+    for position, awaitable in enumerate(work):
+        try:
+            results.append(await awaitable)
+        except BaseException:
+            for never in work[position + 1 :]:  # e.g. the SQL budget ran out
+                if inspect.iscoroutine(never):
+                    never.close()
+            raise
+    return results
+
+
 def children(info: Info, nodes: Iterable[FieldNode]) -> Fields:
     """The fields selected under `nodes`, by field name (fragments expanded)."""
     fragments = info._raw_info.fragments
@@ -102,7 +125,7 @@ async def preload_articles(info: Info, rows: Sequence[ArticleRow], nodes: list[F
         work.append(fill(loaders.body_by_article_id, ids))
     if "related" in wanted:
         work.append(fill(loaders.related_by_article_id, ids))
-    results = await asyncio.gather(*work)
+    results = await each(info, work)
     if "related" in wanted:
         related: list[list[RelatedRow]] = results[-1]
         await _preload_related(info, [r for refs in related for r in refs], wanted["related"])
@@ -119,7 +142,7 @@ async def _preload_related(info: Info, refs: list[RelatedRow], nodes: list[Field
     if "provider" in children(info, wanted.get("provider", [])):  # the corpus provider
         domains = list(dict.fromkeys(r.provider_domain for r in refs if r.provider_domain))
         work.append(fill(loaders.provider_by_domain, domains))
-    results = await asyncio.gather(*work)
+    results = await each(info, work)
     if targets:
         found = [row for row in results[0] if row is not None]
         await preload_articles(info, found, wanted["article"])
@@ -134,5 +157,17 @@ async def preload_connection(
     articles = at(info, nodes, "nodes") + at(info, nodes, "edges", "node")
     work: list[Awaitable[Any]] = [preload_articles(info, rows, articles)]
     if "totalCount" in children(info, nodes):
-        work.append(count.load(parent))
-    await asyncio.gather(*work)
+        work.append(load_one(count, parent))
+    await each(info, work)
+
+
+async def load_one(loader: Loader[P, V], parent: P) -> V:
+    """`loader.load(parent)`, without DataLoader's turn of the loop for a root list.
+
+    A list under many parents (every topic's articles) batches their keys in one
+    statement; a root list (parent None) has nothing to batch with, so it runs its
+    batch function at once.
+    """
+    if parent is None:
+        return (await fill(loader, [parent]))[0]
+    return await loader.load(parent)

@@ -13,7 +13,7 @@ from loaders.query.sources import Scope
 from loaders.urls import normalize_url
 from loaders.watch import read_state
 from schema.context import Info
-from schema.eager import preload_articles
+from schema.eager import fill, preload_articles
 from schema.errors import PublicError, checked_text
 from schema.filters import FilterArg
 from schema.ids import parse_global_id
@@ -89,7 +89,8 @@ class Query:
         article_id = await _article_id(info, slug, url)
         if article_id is None:
             return None
-        row = await info.context.loaders.article_by_id.load(article_id)
+        # One key: loaded at once, not after DataLoader's turn of the loop.
+        (row,) = await fill(info.context.loaders.article_by_id, [article_id])
         if row is None:
             return None
         await preload_articles(info, [row], info._raw_info.field_nodes)

@@ -15,7 +15,7 @@ import strawberry
 from loaders.query.pages import PageRequest
 from loaders.query.sources import Scope
 from schema.context import Info
-from schema.eager import cached, preload_connection
+from schema.eager import cached, load_one, preload_connection
 from schema.execution import direct
 from schema.filters import ArticleFilterInput, FilterArg
 from schema.ids import encode_article_cursor
@@ -92,7 +92,7 @@ async def article_connection(
         last=last, before=before, offset=offset,
     )  # fmt: skip
     count = context.loaders.count(scope, request.filter)
-    page = await context.loaders.page(scope, request).load(parent)
+    page = await load_one(context.loaders.page(scope, request), parent)
     await preload_connection(info, page.rows, count, parent)
     positions = [ordering.position(row) for row in page.rows]
     edges = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import pytest
+
 from loaders.reader import Reader
 from schema.build import schema
 from schema.context import Context
@@ -62,3 +64,24 @@ async def test_rows_filled_ahead_are_loaded_again_without_a_statement(reader: Re
         assert cached(loaders.article_by_id, 3, lambda row: row) is third
     finally:
         await reader.set_trace(None)
+
+
+async def test_loads_after_a_failing_one_are_closed_not_left_unawaited(reader: Reader) -> None:
+    """With statements on the loop, preloads are awaited in turn; when one fails (the
+    SQL budget ran out) the ones not started are closed, not left to warn."""
+    from schema.eager import each
+
+    assert reader.runs_inline
+    info: Any = type("FakeInfo", (), {"context": Context(db=reader)})()
+
+    async def failing() -> int:
+        raise RuntimeError("budget")
+
+    async def later() -> int:
+        return 2
+
+    never = later()
+    with pytest.raises(RuntimeError):
+        await each(info, [failing(), never])
+    assert never.cr_frame is None  # closed
+    assert await each(info, [later(), later()]) == [2, 2]
