@@ -89,7 +89,7 @@ class Query:
         article_id = await _article_id(info, slug, url)
         if article_id is None:
             return None
-        # One key: loaded at once, not after DataLoader's turn of the loop.
+        # Root fields load their one key at once, not after DataLoader's turn of the loop.
         (row,) = await fill(info.context.loaders.article_by_id, [article_id])
         if row is None:
             return None
@@ -166,7 +166,8 @@ class Query:
         info: Info,
         domain: Annotated[str, strawberry.argument(description="e.g. `techstory.in`.")],
     ) -> Provider | None:
-        row = await info.context.loaders.provider_by_domain.load(checked_text(domain, "domain"))
+        domain = checked_text(domain, "domain")
+        (row,) = await fill(info.context.loaders.provider_by_domain, [domain])
         return Provider.from_row(row) if row else None
 
     @strawberry.field(description="Providers, most articles first.")
@@ -184,7 +185,9 @@ class Query:
         info: Info,
         slug: Annotated[str, strawberry.argument(description="e.g. `computer-vision`.")],
     ) -> Topic | None:
-        row = await info.context.loaders.topic_by_slug.load(slugify(checked_text(slug, "slug")))
+        (row,) = await fill(
+            info.context.loaders.topic_by_slug, [slugify(checked_text(slug, "slug"))]
+        )
         return Topic.from_row(row) if row else None
 
     @strawberry.field(description="Topics, most articles first.")
