@@ -24,7 +24,7 @@ APPLICATION_ID = 0x4E475248  # "NGRH"
 # the full-text index from the ingest instead of triggers; 6 stores the corpus's
 # facet counts. The database is derived from files, so an older schema is rebuilt
 # empty (see _rebuild) and refilled by the next ingest.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -216,7 +216,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5(
 CREATE TABLE IF NOT EXISTS search_terms (
     term      TEXT PRIMARY KEY,   -- as the index spells it (lower-case ASCII letters/digits)
     threshold REAL NOT NULL,      -- bm25 saturation term bound for articles not listed
-    avgdl     REAL NOT NULL       -- the average article length the threshold holds for
+    avgdl     REAL NOT NULL,      -- the average article length the threshold holds for
+    containing INTEGER NOT NULL   -- articles containing the word (for its idf), kept exact
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS search_top (
     term       TEXT NOT NULL,

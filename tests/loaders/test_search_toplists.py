@@ -132,8 +132,8 @@ async def _check_invariant(db: Reader) -> int:
     assert block is not None
     corpus = CorpusStats.from_block(block[0])
     checked = 0
-    for word, threshold, list_avgdl in await db.fetch(
-        "SELECT term, threshold, avgdl FROM search_terms"
+    for word, threshold, list_avgdl, containing in await db.fetch(
+        "SELECT term, threshold, avgdl, containing FROM search_terms"
     ):
         listed = {
             r[0]
@@ -143,6 +143,7 @@ async def _check_invariant(db: Reader) -> int:
             f"SELECT rowid, {RELEVANCE_SQL} FROM article_fts WHERE article_fts MATCH ?",
             (f'"{word}"',),
         )
+        assert containing == len(scores), word  # kept exact for the idf
         bound = idf(corpus.rows, len(scores)) * threshold * max(1.0, corpus.avgdl / list_avgdl)
         outside = [score for rowid, score in scores if rowid not in listed]
         assert all(score <= bound * toplists.SAFETY for score in outside), word
