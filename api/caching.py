@@ -30,7 +30,7 @@ RawKey = tuple[str, str, bytes]  # (method, media type, body or query string)
 
 
 def canonical_key(
-    salt: bytes,
+    salt: bytes,  # what else decides the bytes (the build, the policy), as a short digest
     version: int,
     media: str,
     digest: str,

@@ -10,6 +10,7 @@ through the GraphQL-over-HTTP checks (api/protocol.py), persisted queries
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import re
@@ -130,8 +131,9 @@ class GraphQLEndpoint:
         )
         self.graphiql = get_graphql_ide_html("graphiql").encode() if graphiql else None
         # What decides a response's bytes besides the request and the corpus: the code
-        # (through the schema) and the policy. Deterministic across processes.
-        self.salt = orjson.dumps([schema.as_str(), repr(policy)])
+        # (through the schema) and the policy. Deterministic across processes; hashed
+        # once here, since the schema's text is tens of kilobytes.
+        self.salt = hashlib.sha256(orjson.dumps([schema.as_str(), repr(policy)])).digest()
         self._request_ids = itertools.count(1)
         self._request_prefix = secrets.token_hex(4).encode() + b"-"
 
