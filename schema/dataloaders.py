@@ -86,7 +86,7 @@ class Loaders:
         ] = {}
         self._search_counts: dict[tuple[str, ArticleFilter], Loader[None, int]] = {}
         self._search_scores: dict[str, Loader[int, float | None]] = {}
-        self._highlights: dict[tuple[str, Markers], Loader[int, Highlights | None]] = {}
+        self._highlights: dict[tuple[str, Markers, bool], Loader[int, Highlights | None]] = {}
 
     @cached_property
     def article_by_id(self) -> Loader[int, ArticleRow | None]:
@@ -186,12 +186,15 @@ class Loaders:
             )
         return self._search_scores[expression]
 
-    def highlights(self, expression: str, markers: Markers) -> Loader[int, Highlights | None]:
-        """Highlighted title, excerpt and body snippet of a page's hits, in one statement."""
-        key = (expression, markers)
+    def highlights(
+        self, expression: str, markers: Markers, *, body: bool
+    ) -> Loader[int, Highlights | None]:
+        """Highlighted title and excerpt of a page's hits (`body`: and a body snippet),
+        in one statement."""
+        key = (expression, markers, body)
         if key not in self._highlights:
             self._highlights[key] = _loader(
-                lambda ids: highlights(self.db, expression, ids, markers)
+                lambda ids: highlights(self.db, expression, ids, markers, body=body)
             )
         return self._highlights[key]
 

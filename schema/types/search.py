@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from typing import Annotated
 
@@ -17,7 +16,7 @@ from loaders.search.highlight import MAX_SNIPPET_TOKENS, Highlights, Markers
 from loaders.search.hits import search_page
 from loaders.search.language import MAX_QUERY_CHARS, SearchQuery, SearchSyntaxError, parse_query
 from schema.context import Info
-from schema.eager import at, cached, fill, preload_articles
+from schema.eager import at, cached, children, each, fill, preload_articles
 from schema.errors import PublicError, checked_text
 from schema.execution import direct
 from schema.filters import FilterArg
@@ -59,11 +58,24 @@ class SearchHighlights:
         description="The excerpt, HTML-escaped, each match between the markers; null when "
         "the article has none."
     )
-    body: str | None = strawberry.field(
+    found: strawberry.Private[Highlights | None]
+    expression: strawberry.Private[str]
+    markers: strawberry.Private[Markers]
+    article_id: strawberry.Private[int]
+
+    @strawberry.field(
         description="A snippet of the markdown body around its best matches, HTML-escaped "
         "with matches marked and `ellipsis` where text is cut; null when the body does "
         "not match."
     )
+    @direct
+    def body(self, info: Info) -> str | None:
+        # Snippets are made only for queries that select them (search_connection
+        # preloads with or without); this loads one when it was not made ahead.
+        if self.found is None or self.found.with_body:
+            return self.found.body if self.found else None
+        loader = info.context.loaders.highlights(self.expression, self.markers, body=True)
+        return cached(loader, self.article_id, lambda found: found.body if found else None)
 
 
 def _markers(start: str, end: str, ellipsis: str, snippet_words: int) -> Markers:
@@ -125,13 +137,23 @@ class SearchEdge:
         ] = 24,
     ) -> SearchHighlights:
         markers = _markers(start, end, ellipsis, snippet_words)
-        loader = info.context.loaders.highlights(self.expression, markers)
-        return cached(loader, self.node.row.id, self._shown)
+        loaders = info.context.loaders
+        article_id = self.node.row.id
+        loader = loaders.highlights(self.expression, markers, body=True)
+        if article_id not in loader.values:  # made with snippets only when asked for
+            loader = loaders.highlights(self.expression, markers, body=False)
 
-    def _shown(self, found: Highlights | None) -> SearchHighlights:
-        if found is None:  # changed by an ingest since the page was read
-            return SearchHighlights(title=self.node.title, excerpt=self.node.excerpt, body=None)
-        return SearchHighlights(title=found.title, excerpt=found.excerpt, body=found.body)
+        def shown(found: Highlights | None) -> SearchHighlights:
+            if found is None:  # changed by an ingest since the page was read
+                title, excerpt = self.node.title, self.node.excerpt
+            else:
+                title, excerpt = found.title, found.excerpt
+            return SearchHighlights(
+                title=title, excerpt=excerpt, found=found, expression=self.expression,
+                markers=markers, article_id=article_id,
+            )  # fmt: skip
+
+        return cached(loader, article_id, shown)
 
 
 @strawberry.type(
@@ -167,15 +189,16 @@ class SearchConnection:
         return ArticleFacets(scope=self.scope, parent=None, filter=self.request.filter)
 
 
-def _requested_markers(info: Info, nodes: list[FieldNode]) -> set[Markers]:
-    """The markers of every `highlights(...)` the query asks for, to load them ahead.
+def _requested_markers(info: Info, nodes: list[FieldNode]) -> dict[Markers, bool]:
+    """The markers of every `highlights(...)` the query asks for, to load them ahead,
+    and for each whether a body snippet is asked for with them.
 
     An argument that fails validation is left out here: the field's own resolver then
     reports it on that field, exactly as without preloading.
     """
     field = info._raw_info.schema.get_type("SearchEdge").fields["highlights"]  # type: ignore[union-attr]
     variables = get_variable_values(info._raw_info)
-    found = set()
+    found: dict[Markers, bool] = {}
     for node in nodes:
         given = {a.name.value: a.value for a in node.arguments or ()}
         values = {
@@ -185,11 +208,12 @@ def _requested_markers(info: Info, nodes: list[FieldNode]) -> set[Markers]:
             for name, arg in field.args.items()
         }
         try:
-            found.add(
-                _markers(values["start"], values["end"], values["ellipsis"], values["snippetWords"])
+            markers = _markers(
+                values["start"], values["end"], values["ellipsis"], values["snippetWords"]
             )
         except (PublicError, TypeError):
             continue
+        found[markers] = found.get(markers, False) or "body" in children(info, [node])
     return found
 
 
@@ -228,10 +252,14 @@ async def search_connection(
     nodes = info._raw_info.field_nodes
     selected = at(info, nodes, "nodes") + at(info, nodes, "edges", "node")
     ids = [hit.row.id for hit in page.hits]
-    await asyncio.gather(
-        preload_articles(info, [hit.row for hit in page.hits], selected),
-        *(fill(context.loaders.highlights(expression, markers), ids)
-          for markers in _requested_markers(info, at(info, nodes, "edges", "highlights"))),
+    highlights = _requested_markers(info, at(info, nodes, "edges", "highlights"))
+    await each(
+        info,
+        [
+            preload_articles(info, [hit.row for hit in page.hits], selected),
+            *(fill(context.loaders.highlights(expression, markers, body=body), ids)
+              for markers, body in highlights.items()),
+        ],
     )  # fmt: skip
     positions = [ordering.position(hit.row, hit.score) for hit in page.hits]
     edges = [

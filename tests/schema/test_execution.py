@@ -43,6 +43,10 @@ QUERIES = [
     """query ($s: String) { search(query: "graphs OR ordering", first: 5) { totalCount
       edges { score h: highlights(start: $s, snippetWords: 3) { title excerpt body }
         highlights { title } bad: highlights(snippetWords: 0) { title } node { slug } } } }""",
+    # snippets asked for under one alias only, and not at all
+    """{ search(query: "graphs OR ordering", first: 5) { edges { a: highlights { title }
+      b: highlights { excerpt body } } } s: search(query: "graphs") { edges {
+      highlights { title excerpt } } } }""",
     # the same answered by plans: literal markers and defaults
     """{ search(query: "graphs OR ordering", first: 5) { edges { cursor score
       h: highlights(start: "[", end: "]", ellipsis: "...", snippetWords: 4) { title body }

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from loaders.reader import Reader
+from loaders.search.highlight import Markers, highlights
 from schema.build import schema
 from schema.context import Context
 from tests.conftest import FIXTURES, Execute, executor, ingested_reader, ok
@@ -174,3 +175,54 @@ async def test_search_page_costs_constant_statements(search_reader: Reader) -> N
     # hits, count, highlights, providers, topics, related: one statement each at most
     assert max(counts.values()) <= 6, counts
     assert counts[12] == counts[5], counts
+
+
+async def _highlight_statements(reader: Reader, query: str) -> tuple[dict[str, object], list[str]]:
+    counter = StatementCounter()
+    await reader.set_trace(counter)
+    try:
+        result = await schema.execute(query, context_value=Context(db=reader))
+    finally:
+        await reader.set_trace(None)
+    return ok(result), [s for s in counter.statements if "highlight(" in s]
+
+
+async def test_body_snippets_are_made_only_when_selected(search_reader: Reader) -> None:
+    """The snippet reads the body's text and positions: a third of highlighting at
+    100,000 articles. Title and excerpt alone never ask for it."""
+    _, statements = await _highlight_statements(
+        search_reader, '{ search(query: "script") { edges { highlights { title excerpt } } } }'
+    )
+    assert len(statements) == 1 and "snippet(" not in statements[0]
+    # Asked for under one alias and not under another, with the same markers: one
+    # statement with snippets answers both.
+    data, statements = await _highlight_statements(
+        search_reader,
+        '{ search(query: "script") { edges { a: highlights { title } '
+        "b: highlights { title body } } } }",
+    )
+    assert len(statements) == 1 and "snippet(" in statements[0]
+    edges = data["search"]["edges"]  # type: ignore[index]
+    assert all(e["a"]["title"] == e["b"]["title"] for e in edges)
+    assert any(e["b"]["body"] for e in edges)
+
+
+async def test_a_snippet_not_made_ahead_is_loaded_when_asked(search_reader: Reader) -> None:
+    from schema.plans import _Info
+    from schema.types.search import SearchHighlights
+
+    context = Context(db=search_reader)
+    ids = [r[0] for r in await search_reader.fetch("SELECT id FROM articles ORDER BY id")]
+    expression = '"script"'
+    markers = Markers()
+    without = await highlights(search_reader, expression, ids, markers, body=False)
+    with_body = await highlights(search_reader, expression, ids, markers, body=True)
+    article_id = next(i for i, h in with_body.items() if h.body)
+    assert without[article_id].body is None and not without[article_id].with_body
+    shown = SearchHighlights(
+        title=without[article_id].title, excerpt=without[article_id].excerpt,
+        found=without[article_id], expression=expression, markers=markers,
+        article_id=article_id,
+    )  # fmt: skip
+    body = shown.body(_Info(context))  # type: ignore[arg-type]
+    assert await body == with_body[article_id].body  # type: ignore[misc]
