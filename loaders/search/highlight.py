@@ -6,24 +6,38 @@ with the caller's markers: the text is escaped, the markers are not (they are th
 caller's own HTML, `<mark>` by default). Text that itself contains one of the
 private-use characters we use is returned escaped, without highlights, rather than
 with markers nobody put there.
+
+Title and excerpt of a query made of one group of alternatives (`word`, `"a phrase"`,
+`prefix*`, `(a OR b)`) are marked without the corpus index: which of their words
+FTS5 marks then depends on those two texts alone (any occurrence of any alternative),
+so a scratch FTS5 table in memory holding just the page's titles and excerpts marks
+exactly the same words. Asking the corpus index instead seeks every hit in the
+word's doclist, and a word in half of 100,000 articles has a long one: 0.7 ms for a
+page, against about 0.2 ms here whatever the corpus size. Queries with AND or NOT
+(a title's words are marked only when the whole article matches) use the index.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from loaders.db import placeholders
 from loaders.reader import Reader
-from loaders.search.weights import COLUMNS, FTS_TABLE
+from loaders.search.weights import COLUMNS, FTS_TABLE, TOKENIZER
 
 OPEN, CLOSE, ELLIPSIS = "\ue000", "\ue001", "\ue002"
 _OURS = (OPEN, CLOSE, ELLIPSIS)
 _OUR_CHARS = re.compile("[\ue000\ue001\ue002]")
 MAX_SNIPPET_TOKENS = 64  # FTS5's own limit
 _INDEX = {name: i for i, (name, _) in enumerate(COLUMNS)}
+# One group of quoted alternatives, as SearchQuery.expression() writes it (tokens hold
+# letters, digits and marks only, so no quote appears inside one).
+_ONE_GROUP = re.compile(r'"[^"]*"\*?|\("[^"]*"\*?(?: OR "[^"]*"\*?)+\)')
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +77,23 @@ def _column(marked: str | None, raw: str | None, markers: Markers) -> str | None
 
 
 async def highlights(
-    db: Reader, expression: str, ids: Sequence[int], markers: Markers, *, body: bool = True
+    db: Reader,
+    expression: str,
+    ids: Sequence[int],
+    markers: Markers,
+    *,
+    body: bool = True,
+    scratch: bool = True,
 ) -> dict[int, Highlights]:
     """Title and excerpt with every match marked, and with `body` a snippet of the body
     around the best matches (None when the body has none). One statement for all `ids`.
 
-    Without `body` the statement reads neither the body text nor its positions: at
-    100,000 articles that is a third of a search's highlighting.
+    Without `body` the statement reads neither the body text nor its positions, and
+    when the query allows it (see the module) the marking happens in a scratch table
+    (`scratch=False` always asks the corpus index: tests compare the two).
     """
+    if not body and scratch and _ONE_GROUP.fullmatch(expression):
+        return await _marked_in_scratch(db, expression, ids, markers)
     title, excerpt = _INDEX["title"], _INDEX["excerpt"]
     marks = (OPEN, CLOSE)
     columns = (
@@ -97,6 +120,60 @@ async def highlights(
             excerpt=_column(h_excerpt, raw_excerpt, markers),
             body=shown_body,
             with_body=body,
+        )
+    return found
+
+
+class _Scratch(threading.local):
+    """Each thread's in-memory FTS5 table, with the corpus index's columns and tokenizer
+    (sqlite3 connections belong to the thread that made them)."""
+
+    conn: sqlite3.Connection | None = None
+
+    def table(self) -> sqlite3.Connection:
+        if self.conn is None:
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+            names = ", ".join(name for name, _ in COLUMNS)
+            conn.execute(
+                f"CREATE VIRTUAL TABLE scratch USING fts5({names}, tokenize = {TOKENIZER})"
+            )
+            self.conn = conn
+        return self.conn
+
+
+_SCRATCH = _Scratch()
+
+
+async def _marked_in_scratch(
+    db: Reader, expression: str, ids: Sequence[int], markers: Markers
+) -> dict[int, Highlights]:
+    rows = await db.fetch(
+        f"SELECT id, title, excerpt FROM article_content WHERE id IN ({placeholders(ids)})",
+        list(ids),
+    )
+    conn = _SCRATCH.table()
+    title, excerpt = _INDEX["title"], _INDEX["excerpt"]
+    conn.execute("BEGIN")
+    try:  # filled, read and rolled back: the table is empty between pages
+        conn.executemany("INSERT INTO scratch (rowid, title, excerpt) VALUES (?, ?, ?)", rows)
+        marked = {
+            rowid: (h_title, h_excerpt)
+            for rowid, h_title, h_excerpt in conn.execute(
+                f"SELECT rowid, highlight(scratch, {title}, ?, ?), "
+                f"highlight(scratch, {excerpt}, ?, ?) FROM scratch WHERE scratch MATCH ?",
+                (OPEN, CLOSE, OPEN, CLOSE, expression),
+            )
+        }
+    finally:
+        conn.execute("ROLLBACK")
+    found: dict[int, Highlights] = {}
+    for rowid, raw_title, raw_excerpt in rows:
+        h_title, h_excerpt = marked.get(rowid, (raw_title, raw_excerpt))  # nothing to mark
+        found[rowid] = Highlights(
+            title=_column(h_title, raw_title, markers) or "",
+            excerpt=_column(h_excerpt, raw_excerpt, markers),
+            body=None,
+            with_body=False,
         )
     return found
 

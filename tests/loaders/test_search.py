@@ -255,3 +255,31 @@ async def test_an_older_schema_is_rebuilt_with_the_index(tmp_path: Path) -> None
         assert await _slugs(reader, "zeppelin") == ["private_use", "zeppelin"]
     finally:
         await reader.close()
+
+
+async def test_scratch_highlights_mark_what_the_index_marks(search_db: Reader) -> None:
+    """Queries of one group of alternatives are marked in a scratch table holding only
+    titles and excerpts; every hit must read exactly as the corpus index marks it."""
+    ids = [r[0] for r in await search_db.fetch("SELECT id FROM articles")]
+    titles = [r[0] for r in await search_db.fetch("SELECT title FROM article_content")]
+    words = sorted({w for t in titles for w in t.lower().split() if w.isalnum()})[:25]
+    texts = [
+        *words,
+        "cafe", "café", "zeppel*", "sc*", '"solar grid"', "<script>", "mirrors OR script",
+        "heliostat OR zeppelin OR accent", "market* OR weather",
+        "\ue000", "data data",  # private-use text; a repeated word
+        # AND and NOT take the index (a title word is marked only when the body has the
+        # other word): the scratch table would leave these unmarked
+        "mirrors engineers", "heliostat -zeppelin",
+    ]  # fmt: skip
+    compared = 0
+    for text in texts:
+        query = parse_query(text)
+        expression = query.expression()
+        for markers in (Markers(), Markers("[", "]")):
+            scratch = await highlights(search_db, expression, ids, markers, body=False)
+            index = await highlights(search_db, expression, ids, markers, body=False, scratch=False)
+            for rowid, expected in index.items():
+                assert scratch[rowid] == expected, (text, rowid)
+                compared += 1
+    assert compared > 100
