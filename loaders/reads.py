@@ -29,19 +29,22 @@ from loaders.rows import (
 # ---------------------------------------------------------------- single lookups
 
 
-async def article_id_by_slug(db: Reader, slug: str) -> int | None:
-    row = await db.fetch_one("SELECT id FROM articles WHERE slug = ?", (slug,))
-    return row[0] if row else None
+async def article_by_slug(db: Reader, slug: str) -> ArticleRow | None:
+    row = await db.fetch_one(
+        f"SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_JOIN} WHERE a.slug = ?", (slug,)
+    )
+    return article_row(row) if row else None
 
 
-async def article_id_by_normalized_url(db: Reader, url: str) -> int | None:
+async def article_by_normalized_url(db: Reader, url: str) -> ArticleRow | None:
     """Among articles sharing a URL, the first by path wins (as for related links)."""
     row = await db.fetch_one(
-        "SELECT a.id FROM article_urls AS u JOIN articles AS a ON a.id = u.article_id "
+        f"SELECT {ARTICLE_COLUMNS} FROM article_urls AS u "
+        "JOIN articles AS a ON a.id = u.article_id JOIN article_content AS c ON c.id = a.id "
         "WHERE u.url = ? ORDER BY a.path LIMIT 1",
         (url,),
     )
-    return row[0] if row else None
+    return article_row(row) if row else None
 
 
 # ---------------------------------------------------------------- batched by key

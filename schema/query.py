@@ -10,6 +10,7 @@ import strawberry
 from loaders import reads
 from loaders.parse import slugify
 from loaders.query.sources import Scope
+from loaders.rows import ArticleRow
 from loaders.urls import normalize_url
 from loaders.watch import read_state
 from schema.context import Info
@@ -50,15 +51,20 @@ async def load_node(info: Info, token: str) -> Node | None:
     return Topic.from_row(topic) if topic else None
 
 
-async def _article_id(info: Info, slug: str | None, url: str | None) -> int | None:
-    """The article with this slug, or with this URL (after normalization)."""
+async def _article(info: Info, slug: str | None, url: str | None) -> ArticleRow | None:
+    """The article with this slug, or with this URL (after normalization), in one
+    statement; kept by the article loader like any row it loaded."""
     db = info.context.db
     if slug is not None:
-        return await reads.article_id_by_slug(db, checked_text(slug, "slug"))
-    normalized = normalize_url(checked_text(url or "", "url"))
-    if normalized is None:
-        raise PublicError(f"`url` must be an absolute http(s) URL, got '{url!s:.80}'")
-    return await reads.article_id_by_normalized_url(db, normalized)
+        row = await reads.article_by_slug(db, checked_text(slug, "slug"))
+    else:
+        normalized = normalize_url(checked_text(url or "", "url"))
+        if normalized is None:
+            raise PublicError(f"`url` must be an absolute http(s) URL, got '{url!s:.80}'")
+        row = await reads.article_by_normalized_url(db, normalized)
+    if row is not None:
+        info.context.loaders.article_by_id.values.setdefault(row.id, row)
+    return row
 
 
 @strawberry.type(description="Read access to the articles, providers and topics of the corpus.")
@@ -86,11 +92,7 @@ class Query:
         if id is not None:
             node = await load_node(info, id)
             return node if isinstance(node, Article) else None
-        article_id = await _article_id(info, slug, url)
-        if article_id is None:
-            return None
-        # Root fields load their one key at once, not after DataLoader's turn of the loop.
-        (row,) = await fill(info.context.loaders.article_by_id, [article_id])
+        row = await _article(info, slug, url)
         if row is None:
             return None
         await preload_articles(info, [row], info._raw_info.field_nodes)
@@ -144,10 +146,7 @@ class Query:
     ) -> RelatedGraph | None:
         if (slug is None) == (url is None):
             raise PublicError("pass exactly one of `slug` or `url` to `relatedGraph`")
-        article_id = await _article_id(info, slug, url)
-        if article_id is None:
-            return None
-        row = await info.context.loaders.article_by_id.load(article_id)
+        row = await _article(info, slug, url)
         return await graph_of(info, row, depth, limit) if row else None
 
     @strawberry.field(
