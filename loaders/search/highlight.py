@@ -112,16 +112,33 @@ async def highlights(
         f"WHERE {FTS_TABLE} MATCH ? AND rowid IN ({placeholders(ids)})",
         [*params, expression, *ids],
     )
-    found: dict[int, Highlights] = {}
-    for rowid, h_title, raw_title, h_excerpt, raw_excerpt, *rest in rows:
-        shown_body = _snippet(rest[0], rest[1], markers) if body else None
-        found[rowid] = Highlights(
-            title=_column(h_title, raw_title, markers) or "",
-            excerpt=_column(h_excerpt, raw_excerpt, markers),
-            body=shown_body,
+    return {
+        rowid: _shown(
+            (h_title, raw_title),
+            (h_excerpt, raw_excerpt),
+            markers,
+            _snippet(rest[0], rest[1], markers) if body else None,
             with_body=body,
         )
-    return found
+        for rowid, h_title, raw_title, h_excerpt, raw_excerpt, *rest in rows
+    }
+
+
+def _shown(
+    title: tuple[str | None, str | None],
+    excerpt: tuple[str | None, str | None],
+    markers: Markers,
+    body: str | None,
+    *,
+    with_body: bool,
+) -> Highlights:
+    """Highlights from (marked, raw) title and excerpt texts."""
+    return Highlights(
+        title=_column(*title, markers) or "",
+        excerpt=_column(*excerpt, markers),
+        body=body,
+        with_body=with_body,
+    )
 
 
 class _Scratch(threading.local):
@@ -169,11 +186,8 @@ async def _marked_in_scratch(
     found: dict[int, Highlights] = {}
     for rowid, raw_title, raw_excerpt in rows:
         h_title, h_excerpt = marked.get(rowid, (raw_title, raw_excerpt))  # nothing to mark
-        found[rowid] = Highlights(
-            title=_column(h_title, raw_title, markers) or "",
-            excerpt=_column(h_excerpt, raw_excerpt, markers),
-            body=None,
-            with_body=False,
+        found[rowid] = _shown(
+            (h_title, raw_title), (h_excerpt, raw_excerpt), markers, None, with_body=False
         )
     return found
 
