@@ -6,9 +6,10 @@ serve stale rows across ingests and never leak between users.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -30,32 +31,47 @@ MAX_KEYS_PER_STATEMENT = 1000
 V = TypeVar("V")
 
 
-class Loader(DataLoader[K, V]):
-    """A DataLoader that also keeps what it loaded as plain values, by key.
+class Loader(Generic[K, V]):
+    """Values by key, loaded in batches: a DataLoader that keeps what it loaded as plain
+    values and makes its DataLoader only when a key is loaded one at a time.
 
     Resolvers answering from loaded data (schema/eager.py's `cached`) look a key up in
-    `values` (one dict lookup) rather than in DataLoader's cache of futures, and a page
-    preloaded in one batch (`fill`) costs no future per key. `load` finds the values
-    too, so both ways of loading see the same rows. Batch functions here return
-    values, never the exceptions DataLoader would also allow.
+    `values` (one dict lookup) rather than in DataLoader's cache of futures; a page
+    preloaded in one batch (`fill`, through `load_fn`) costs no future per key; and a
+    request makes several loaders it fills that way without ever needing DataLoader's
+    batching (its cache and scheduling were a twentieth of a cold article page). `load`
+    finds the values too, so both ways of loading see the same rows. Batch functions
+    here return values, never the exceptions DataLoader would also allow.
     """
+
+    __slots__ = ("_batch", "_dataloader", "values")
 
     def __init__(self, batch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
         self.values: dict[K, V] = {}
+        self._batch = batch
+        self._dataloader: DataLoader[K, V] | None = None
 
-        async def remembering(keys: list[K]) -> Sequence[V]:
-            found = await batch(keys)
-            self.values.update(zip(keys, found, strict=True))
-            return found
-
-        super().__init__(remembering)
+    async def load_fn(self, keys: list[K]) -> Sequence[V]:
+        """The batch function: values of `keys`, in order, kept in `values`."""
+        found = await self._batch(keys)
+        self.values.update(zip(keys, found, strict=True))
+        return found
 
     def load(self, key: K) -> Awaitable[V]:
+        """The value of `key`, batched with the other keys loaded in the same turn of the
+        event loop (DataLoader's batching)."""
         if key in self.values:
-            future = self.loop.create_future()
-            future.set_result(self.values[key])
-            return future
-        return super().load(key)
+            return _ready(self.values[key])
+        if self._dataloader is None:
+            self._dataloader = DataLoader(self.load_fn)
+        return self._dataloader.load(key)
+
+    async def load_many(self, keys: Iterable[K]) -> list[V]:
+        return list(await asyncio.gather(*(self.load(key) for key in keys)))
+
+
+async def _ready(value: V) -> V:
+    return value
 
 
 def _loader(
