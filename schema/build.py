@@ -222,9 +222,12 @@ def cost_refusal(
     return check_cost(schema._schema, document, operation_name, variables, limits, prepared.costs)
 
 
-def public_errors(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:
-    """The errors as the client sees them: unexpected ones masked (and logged, with the
-    request id; client mistakes are not logged, so clients cannot flood the log)."""
+def log_unexpected(errors: list[GraphQLError], context: Any) -> None:
+    """Log what clients will only see as "Unexpected error.", with the request id.
+
+    Client mistakes (validation, bad arguments) are not logged: they are not the
+    server's problem, and logging them would let clients flood the log.
+    """
     request_id = getattr(context, "request_id", None)
     for error in errors:
         if is_unexpected(error):
@@ -235,6 +238,10 @@ def public_errors(errors: list[GraphQLError], context: Any) -> list[GraphQLError
                 exc_info=error.original_error,
                 extra={"request_id": request_id},
             )
+
+
+def public_errors(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:
+    """The errors as the client sees them: unexpected ones masked, budgets explained."""
     suggestions = getattr(context, "suggestions", True)
     return [_public(error, suggestions) for error in errors]
 
@@ -273,6 +280,7 @@ async def execute_query(
             result = await result
     assert isinstance(result, ExecutionResult)
     if result.errors:
+        log_unexpected(result.errors, context)
         return ExecutionResult(result.data, public_errors(result.errors, context))
     return result
 
@@ -327,7 +335,8 @@ class NewsgraphSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Nothing: RequestGuard logs unexpected errors as it masks them (public_errors)."""
+        """Strawberry calls this with the errors before RequestGuard masks them."""
+        log_unexpected(errors, execution_context.context if execution_context else None)
 
 
 def build_schema(*, fast_paths: bool = True) -> strawberry.Schema:
