@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable
 from typing import Annotated
 
@@ -144,8 +145,9 @@ class SearchEdge:
             loader = loaders.highlights(self.expression, markers, body=False)
 
         def shown(found: Highlights | None) -> SearchHighlights:
-            if found is None:  # changed by an ingest since the page was read
-                title, excerpt = self.node.title, self.node.excerpt
+            if found is None:  # changed by an ingest since the page was read: no marks
+                title = html.escape(self.node.title, quote=True)
+                excerpt = html.escape(self.node.excerpt, quote=True) if self.node.excerpt else None
             else:
                 title, excerpt = found.title, found.excerpt
             return SearchHighlights(

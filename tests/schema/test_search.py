@@ -230,3 +230,23 @@ async def test_a_snippet_not_made_ahead_is_loaded_when_asked(search_reader: Read
     )  # fmt: skip
     body = shown.body(_Info(context))  # type: ignore[arg-type]
     assert await body == with_body[article_id].body  # type: ignore[misc]
+
+
+async def test_a_hit_gone_before_its_highlights_shows_escaped_text(search_reader: Reader) -> None:
+    """Highlights are HTML: a hit whose article changed between the page and its
+    highlights (an ingest in between) shows its title escaped, without marks."""
+    from schema.plans import _Info
+    from schema.types.article import Article
+    from schema.types.search import SearchEdge
+
+    (row,) = await search_reader.fetch("SELECT id FROM articles WHERE slug = 'html'")
+    article = await Context(db=search_reader).loaders.article_by_id.load(row[0])
+    assert article is not None and "<" in article.title
+    edge = SearchEdge(
+        cursor="c",
+        node=Article.from_row(article),
+        known_score=1.0,
+        expression='"absent" AND "nowhere"',
+    )
+    shown = await edge.highlights(_Info(Context(db=search_reader)))  # type: ignore[arg-type, misc]
+    assert "<" not in shown.title and "&lt;" in shown.title
