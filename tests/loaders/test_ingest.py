@@ -293,3 +293,75 @@ async def test_a_slug_freed_later_in_the_run_can_be_taken(tmp_path: Path) -> Non
     _article(root / "a", "foo.md")  # sorts before b/foo.txt
     report = await ingest(db_path, [root])
     assert (report.added, report.removed, report.rejected) == (["a/foo.md"], ["b/foo.txt"], [])
+
+
+def _indexes(db_path: Path) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return sorted(
+            conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        )
+    finally:
+        conn.close()
+
+
+def _spy_deferrals(monkeypatch: Any) -> list[int]:
+    """How many indexes each run dropped for its writes."""
+    dropped: list[int] = []
+    real = ingest_module._defer_indexes
+
+    async def spy(*args: Any) -> list[str]:
+        statements = await real(*args)
+        dropped.append(len(statements))
+        return statements
+
+    monkeypatch.setattr(ingest_module, "_defer_indexes", spy)
+    return dropped
+
+
+async def test_a_bulk_ingest_builds_the_same_indexes_and_corpus(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    row_by_row, bulk = tmp_path / "row.db", tmp_path / "bulk.db"
+    dropped = _spy_deferrals(monkeypatch)
+    await ingest(row_by_row, [VALID])
+    monkeypatch.setattr(ingest_module, "BULK_MIN_FILES", 1)
+    await ingest(bulk, [VALID])
+    assert dropped == [0, len(ingest_module.DEFERRABLE_INDEXES)]
+    assert _indexes(bulk) == _indexes(row_by_row)
+    assert {name for name, _ in _indexes(bulk)} >= set(ingest_module.DEFERRABLE_INDEXES)
+    assert snapshot(bulk) == snapshot(row_by_row)
+    # The orders still read their index (the planner was not left without one).
+    conn = sqlite3.connect(bulk)
+    plan = " ".join(
+        r[3] for r in conn.execute("EXPLAIN QUERY PLAN SELECT id FROM articles ORDER BY trending")
+    )
+    conn.close()
+    assert "articles_trending" in plan
+
+    await ingest(bulk, [VALID])  # nothing to read again: no run worth deferring for
+    assert dropped[-1] == 0
+
+
+async def test_a_failed_bulk_ingest_leaves_every_index(
+    tmp_path: Path, content: Path, monkeypatch: Any
+) -> None:
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [content])
+    before, indexes = snapshot(db_path), _indexes(db_path)
+    for path in content.rglob("*.md"):  # every article changed: worth a bulk run
+        path.write_text(path.read_text().replace("title:", "title: Edited", 1))
+    monkeypatch.setattr(ingest_module, "BULK_MIN_FILES", 1)
+    dropped = _spy_deferrals(monkeypatch)
+
+    async def fail(*_: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ingest_module, "_finish", fail)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        await ingest(db_path, [content])
+    assert dropped == [len(ingest_module.DEFERRABLE_INDEXES)]
+    assert _indexes(db_path) == indexes
+    assert snapshot(db_path) == before
