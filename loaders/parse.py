@@ -18,6 +18,7 @@ import frontmatter.default_handlers
 import orjson
 import yaml
 
+from loaders import plain_yaml
 from loaders.urls import normalize_url
 
 # PyYAML's C loader is ~10x faster than the pure-Python one; python-frontmatter
@@ -148,6 +149,20 @@ def parse_article(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedAr
 
 
 def _load_yaml(fm_text: str) -> dict[str, Any]:
+    data = plain_yaml.load(fm_text, max_values=MAX_NODES, max_depth=MAX_DEPTH)
+    if data is plain_yaml.UNUSUAL:  # anchors, tags, errors...: PyYAML's own way
+        data = _load_any_yaml(fm_text)
+    if data is None:
+        raise Rejection("frontmatter is empty")
+    if not isinstance(data, dict):
+        raise Rejection(f"frontmatter must be a mapping, not {_kind(data)}")
+    for key in data:
+        if not isinstance(key, str):
+            raise Rejection(f"frontmatter keys must be strings, found {key!r}")
+    return data
+
+
+def _load_any_yaml(fm_text: str) -> Any:
     try:
         data = yaml.load(fm_text, Loader=YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -160,14 +175,9 @@ def _load_yaml(fm_text: str) -> dict[str, Any]:
         raise Rejection(f"malformed YAML: {exc}") from None
     except RecursionError:
         raise Rejection("malformed YAML: nested too deeply") from None
-    if data is None:
-        raise Rejection("frontmatter is empty")
-    if not isinstance(data, dict):
-        raise Rejection(f"frontmatter must be a mapping, not {_kind(data)}")
+    except (ValueError, OverflowError) as exc:  # a timestamp like 2021-13-45
+        raise Rejection(f"malformed YAML: {exc}") from None
     _check_size(data)
-    for key in data:
-        if not isinstance(key, str):
-            raise Rejection(f"frontmatter keys must be strings, found {key!r}")
     return data
 
 

@@ -136,3 +136,11 @@ def test_type_errors(value: str, reason: str) -> None:
         parse_article(raw)
     assert info.value.field == key
     assert reason in info.value.reason
+
+
+def test_an_impossible_date_is_malformed_yaml_not_a_parser_failure() -> None:
+    """YAML 1.1 reads 2021-13-45 as a timestamp, and PyYAML's constructor then fails
+    with a ValueError: the reason names the problem instead of 'unexpected failure'."""
+    raw = ARTICLE.replace(b"quality: 5", b"quality: 5\nupdated: 2021-13-45")
+    with pytest.raises(Rejection, match=r"^malformed YAML: month must be in 1\.\.12$"):
+        parse_article(raw)

@@ -1,0 +1,221 @@
+"""loaders/plain_yaml.py against PyYAML's own loader: the same value, or UNUSUAL.
+
+Values are compared with their types and key order (`1` is not `1.0` nor `True`, and
+the stored frontmatter JSON keeps the publisher's key order).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loaders import parse, plain_yaml
+from loaders.synthetic import generate_corpus
+from tests.conftest import FIXTURES, POWER_APPS, REPO, SHARED_SEEDS
+
+LIMITS = {"max_values": parse.MAX_NODES, "max_depth": parse.MAX_DEPTH}
+
+
+def typed(value: Any) -> Any:
+    """A picture of a loaded value that tells types, NaN and key order apart."""
+    if isinstance(value, dict):
+        return ("map", [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("seq", [typed(v) for v in value])
+    if isinstance(value, float) and math.isnan(value):
+        return ("float", "nan")
+    return (type(value).__name__, value)
+
+
+def ordinary(text: str) -> Any:
+    return yaml.load(text, Loader=yaml.CSafeLoader)
+
+
+def assert_same_or_unusual(text: str) -> bool:
+    """True when the fast path answered (and answered like PyYAML)."""
+    fast = plain_yaml.load(text, **LIMITS)
+    if fast is plain_yaml.UNUSUAL:
+        return False
+    assert typed(fast) == typed(ordinary(text)), text
+    return True
+
+
+def frontmatter_of(path: Path) -> str | None:
+    try:
+        text = parse.decode(path.read_bytes())
+    except parse.Rejection:
+        return None
+    if not parse.has_frontmatter(text):
+        return None
+    try:
+        return parse._HANDLER.split(text)[0]
+    except ValueError:
+        return None
+
+
+def test_every_fixture_and_seed_loads_as_pyyaml_loads_it() -> None:
+    paths = sorted(FIXTURES.rglob("*.md")) + sorted((REPO / "seeds").glob("*"))
+    left_to_pyyaml = set()
+    for path in paths:
+        text = frontmatter_of(path)
+        if text is not None and not assert_same_or_unusual(text):
+            left_to_pyyaml.add(path.name)
+    assert len(paths) > 60
+    assert left_to_pyyaml == {
+        "alias_bomb.md", "alias_cycle.md", "empty_frontmatter.md", "malformed_yaml.md"
+    }  # fmt: skip
+
+
+def test_synthetic_articles_take_the_fast_path(tmp_path: Path) -> None:
+    for path in generate_corpus(tmp_path, 300, seed=7):
+        text = frontmatter_of(path)
+        assert text is not None
+        assert assert_same_or_unusual(text), path.name
+
+
+@pytest.mark.skipif(not POWER_APPS.is_dir(), reason="needs ../shared")
+def test_the_real_corpus_takes_the_fast_path() -> None:
+    for path in sorted(POWER_APPS.glob("*.md")) + sorted(SHARED_SEEDS.glob("*")):
+        text = frontmatter_of(path)
+        if text is not None:
+            assert assert_same_or_unusual(text), path.name
+
+
+# Plain scalars whose type the YAML 1.1 resolver decides from their text.
+RESOLVED = [
+    "yes", "No", "ON", "off", "true", "False", "y", "n", "~", "null", "Null", "NULL", "",
+    "0", "-0", "+12", "0o17", "017", "0x1F", "0b101", "1_000", "190:20:30", "-1:30",
+    "1.5", "-.5", "1e3", "1.0e+3", "6.8523015e+5", "685_230.15", "190:20:30.15", ".inf",
+    "-.Inf", ".NaN", ".nan", "2002-12-14", "2001-12-14t21:59:43.10-05:00",
+    "2001-12-14 21:59:43.10 -5", "2001-12-15T02:59:43.1Z", "2021-02-16T03:47:00Z",
+    "12:30", "1.2.3", "0x", "-", ".", "1e", "title", "Teams", "9lives", "o'clock",
+    "yesterday", "nan", "inf", "2021-13-45",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("scalar", RESOLVED)
+def test_plain_scalars_resolve_as_pyyaml_resolves_them(scalar: str) -> None:
+    for text in (f"k: {scalar}\n", f"- {scalar}\n", f"{scalar}: v\n", f"k: [{scalar}, x]\n"):
+        try:
+            ordinary(text)
+        except (yaml.YAMLError, ValueError):  # 2021-13-45 resolves as a date, then fails
+            assert plain_yaml.load(text, **LIMITS) is plain_yaml.UNUSUAL
+            continue
+        assert_same_or_unusual(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",  # anchor and alias
+        "a: &x [1, 2]\n",  # anchored list
+        "base: &b {x: 1}\nd:\n  <<: *b\n  y: 2\n",  # merge key
+        "<<: {x: 1}\n",  # merge key without an alias
+        "a: !!str 12\n",  # explicit tag
+        "a: !custom x\n",  # application tag
+        "a: !!binary aGVsbG8=\n",
+        "a: !!set {x, y}\n",
+        "a: ! 12\n",  # the non-specific tag
+        "=: x\n",  # the value key
+        "? [a, b]\n: c\n",  # a complex key
+        "? {a: 1}\n: c\n",
+        "a: 1\n---\nb: 2\n",  # two documents
+        "",  # an empty stream
+        "# only a comment\n",
+        "a: [1, 2\n",  # malformed
+        "a: b: c\n",
+        "\ta: 1\n",
+        "a: 1\n a: 2\n",
+    ],
+)
+def test_what_needs_pyyaml_is_left_to_it(text: str) -> None:
+    assert plain_yaml.load(text, **LIMITS) is plain_yaml.UNUSUAL
+
+
+def test_limits_hand_big_or_deep_documents_to_the_checked_path() -> None:
+    wide = "k: [" + ", ".join("1" for _ in range(100)) + "]\n"
+    assert plain_yaml.load(wide, max_values=50, max_depth=64) is plain_yaml.UNUSUAL
+    assert plain_yaml.load(wide, max_values=200, max_depth=64) == {"k": [1] * 100}
+    deep = "k: " + "[" * 10 + "]" * 10 + "\n"
+    assert plain_yaml.load(deep, max_values=100, max_depth=5) is plain_yaml.UNUSUAL
+    assert plain_yaml.load(deep, max_values=100, max_depth=11) is not plain_yaml.UNUSUAL
+    # Through parse_article, both paths give the same verdicts.
+    with pytest.raises(parse.Rejection, match="deeper than"):
+        parse._load_yaml("k: " + "[" * 70 + "]" * 70 + "\n")
+    with pytest.raises(parse.Rejection, match="more than"):
+        parse._load_yaml("k: [" + ", ".join("1" for _ in range(parse.MAX_NODES)) + "]\n")
+
+
+def test_duplicate_keys_keep_the_first_position_and_the_last_value() -> None:
+    text = "a: 1\nb: 2\na: 3\n"
+    assert assert_same_or_unusual(text)
+    assert list(plain_yaml.load(text, **LIMITS).items()) == [("a", 3), ("b", 2)]
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.dates(),
+    st.datetimes(),
+    st.sampled_from(RESOLVED),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.one_of(st.text(max_size=8), st.integers(), st.booleans()), inner, max_size=4
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=values, flow=st.sampled_from([None, True, False]), style=st.sampled_from([None, "'", '"'])
+)
+def test_generated_documents_load_alike(value: Any, flow: bool | None, style: str | None) -> None:
+    text = yaml.safe_dump(value, default_flow_style=flow, default_style=style, allow_unicode=True)
+    answered = assert_same_or_unusual(text)
+    # A dumped tree has no anchors or merge keys; the dumper tags a scalar whose style
+    # would otherwise change its type (`!!int '1'`), and those go to PyYAML.
+    assert answered or "!!" in text
+
+
+plain_words = st.text(
+    alphabet=st.sampled_from("ab0189.-+_:eEx~ nNyYtTo"), min_size=0, max_size=12
+).filter(lambda s: s == s.strip())
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(plain_words, min_size=1, max_size=6))
+def test_hand_typed_plain_scalars_load_alike(words: list[str]) -> None:
+    """Unquoted text as publishers type it, not as a dumper would quote it."""
+    text = (
+        "".join(f"k{i}: {w}\n" for i, w in enumerate(words))
+        + "l:\n"
+        + "".join(f"  - {w}\n" for w in words)
+    )
+    try:
+        ordinary(text)
+    except (yaml.YAMLError, ValueError):
+        assert plain_yaml.load(text, **LIMITS) is plain_yaml.UNUSUAL
+        return
+    assert_same_or_unusual(text)
+
+
+def test_dates_and_times_are_pyyaml_objects() -> None:
+    loaded = plain_yaml.load("d: 2002-12-14\nt: 2001-12-14t21:59:43.10-05:00\n", **LIMITS)
+    assert type(loaded["d"]) is date and type(loaded["t"]) is datetime
+    assert loaded == ordinary("d: 2002-12-14\nt: 2001-12-14t21:59:43.10-05:00\n")
