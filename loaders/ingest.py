@@ -49,12 +49,15 @@ SQL_CHUNK = 500  # ids per IN (...) list
 BULK_SHARE = 0.25
 BULK_MIN_FILES = 1000
 # Indexes only reads and _finish use: the write path (upserts, deletes by id, cascades)
-# never looks through them, so they can be missing while a run writes.
+# never looks through them, so they can be missing while a run writes. (Not so
+# related_by_target or article_urls_by_article: deleting an article finds the rows
+# pointing at it through them.)
 DEFERRABLE_INDEXES = (
     "articles_newest", "articles_by_provider", "articles_by_provider_trending",
     "articles_trending", "articles_by_heat", "articles_by_quality", "articles_by_title",
     "articles_by_type", "articles_by_category", "articles_by_month", "articles_by_published",
-    "article_topics_by_topic", "article_topics_trending",
+    "article_topics_by_topic", "article_topics_trending", "related_by_url",
+    "related_unresolved", "reference_urls_by_url",
 )  # fmt: skip
 STATS_DRIFT = 0.25  # re-ANALYZE once the article count moved by this fraction
 
@@ -220,8 +223,7 @@ async def ingest_into(
         # Files whose slug was taken by an article that this run later removed.
         deferred, run.deferred = run.deferred, []
         await _apply(run, deferred, roots_by_rel, paths_by_rel, final=True)
-        for statement in deferred_indexes:
-            await conn.execute(statement)
+        await _rebuild_indexes(conn, deferred_indexes)
         report.seconds = time.perf_counter() - started  # for the summary _finish stores
         await _finish(run)
         await conn.execute("COMMIT")
@@ -272,13 +274,16 @@ def _discover_all(paths: Sequence[str | Path]) -> _Found:
     return found
 
 
-async def _defer_indexes(conn: aiosqlite.Connection, files: int, stored: int) -> list[str]:
+async def _defer_indexes(
+    conn: aiosqlite.Connection, files: int, stored: int
+) -> list[tuple[str, str]]:
     """Drop the deferrable indexes when `files` may rewrite a large share of the corpus;
-    the statements that create them again (inside the same transaction, so a crash
-    leaves them as they were).
+    the names and statements that create them again (inside the same transaction, so
+    a crash leaves them as they were).
 
-    Per row, keeping 13 indexes in step costs about as much as all the other writes;
-    building one from scratch is a single sort, 10x cheaper for a full ingest.
+    Per row, keeping these indexes in step costs about as much as all the other
+    writes; building one from scratch is a single sort, several times cheaper for a
+    full ingest.
     """
     if files < BULK_MIN_FILES or files < BULK_SHARE * (stored + files):
         return []
@@ -289,7 +294,17 @@ async def _defer_indexes(conn: aiosqlite.Connection, files: int, stored: int) ->
     )
     for name, _ in rows:
         await conn.execute(f"DROP INDEX {name}")
-    return [sql for _, sql in rows]
+    return [(name, sql) for name, sql in rows]
+
+
+async def _rebuild_indexes(conn: aiosqlite.Connection, indexes: list[tuple[str, str]]) -> None:
+    """Create the deferred indexes again, with planner statistics when the corpus has
+    them (dropping an index drops its rows of sqlite_stat1)."""
+    for _, sql in indexes:
+        await conn.execute(sql)
+    if indexes and await _first(conn, "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"):
+        for name, _ in indexes:
+            await conn.execute(f"ANALYZE {name}")
 
 
 async def _start_run(
