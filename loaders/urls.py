@@ -45,6 +45,8 @@ def normalize_url(url: str) -> str | None:
         return None
     netloc = host if port in (None, *DEFAULT_PORTS.values()) else f"{host}:{port}"
     path = parts.path.rstrip("/")
+    if not parts.query:  # most URLs: nothing to sort or drop
+        return f"{netloc}{path}"
     query = urlencode(
         sorted(
             (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
