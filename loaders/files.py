@@ -37,7 +37,7 @@ class Candidate(NamedTuple):
     """A file that may be an article, found under `root` (an absolute folder)."""
 
     root: Path
-    path: Path  # absolute
+    path: str  # absolute
     rel: str  # relative to root, POSIX separators: the article's identity
     stamp: Stamp | None = None  # as discovery saw it
 
@@ -87,7 +87,7 @@ def discover(path: Path) -> Discovery:
     path = path.resolve()
     if path.is_file():
         found = (
-            [Candidate(path.parent, path, path.name, _stamp(path.stat()))]
+            [Candidate(path.parent, str(path), path.name, _stamp(path.stat()))]
             if _is_candidate(path.name)
             else []
         )
@@ -103,19 +103,19 @@ def discover(path: Path) -> Discovery:
     root = str(path)
     for folder, dirs, files in os.walk(root, onerror=on_error):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        base = Path(folder)
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if rel_folder == "." else rel_folder + "/"
         for name in sorted(files):
             if name.startswith(".") or not _is_candidate(name):
                 continue
+            full = os.path.join(folder, name)
             try:
-                status = os.stat(os.path.join(folder, name))  # follows links, as reading will
+                status = os.stat(full)  # follows links, as reading will
             except OSError:  # a broken link: nothing to read
                 continue
             if not stat.S_ISREG(status.st_mode):  # sockets, devices, folders named *.md
                 continue
-            candidates.append(Candidate(path, base / name, prefix + name, _stamp(status)))
+            candidates.append(Candidate(path, full, prefix + name, _stamp(status)))
     return Discovery(candidates, unreadable)
 
 

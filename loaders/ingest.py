@@ -125,7 +125,15 @@ class _Existing(NamedTuple):
     content_hash: str
     slug: str
     root_id: int
-    stamp: Stamp | None  # None: not known to be safe to trust (see _trusted)
+    # The stored stamp; mtime None: not known to be safe to trust (see _trusted).
+    size: int | None
+    mtime_ns: int | None
+
+    @property
+    def stamp(self) -> Stamp | None:
+        return (
+            None if self.mtime_ns is None or self.size is None else Stamp(self.size, self.mtime_ns)
+        )
 
 
 @dataclass(slots=True)
@@ -207,10 +215,12 @@ async def ingest_into(
         raise IngestError(f"database is busy (another ingest running?): {exc}") from exc
     try:
         run = await _start_run(conn, report, trending_half_life_hours)
-        root_ids = await _root_ids(conn, {c.root for c in candidates} | found.folder_roots)
+        roots = {c.root for c in candidates}  # a few Path objects, shared by candidates
+        root_ids = await _root_ids(conn, roots | found.folder_roots)
         await _remove(run, _gone(run, found, root_ids))
-        roots_by_rel = {c.rel: root_ids[c.root] for c in candidates}
-        paths_by_rel = {c.rel: str(c.path) for c in candidates}
+        id_of_root = {root: root_ids[root] for root in roots}
+        roots_by_rel = {c.rel: id_of_root[c.root] for c in candidates}
+        paths_by_rel = {c.rel: c.path for c in candidates}
         stamped, tasks = _split_by_stamp(run, candidates, max_bytes, trust=not rehash)
         deferred_indexes = await _defer_indexes(conn, len(tasks), len(run.existing))
         await _apply(run, stamped, roots_by_rel, paths_by_rel)
@@ -249,7 +259,7 @@ def _discover_all(paths: Sequence[str | Path]) -> _Found:
     """Candidates from every path; the first of two files with one identity wins."""
     found = _Found()
     by_rel: dict[str, Candidate] = {}
-    by_path: set[Path] = set()
+    by_path: set[str] = set()
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -270,7 +280,7 @@ def _discover_all(paths: Sequence[str | Path]) -> _Found:
                 found.candidates.append(cand)
             else:
                 reason = f"another file has the same relative path '{cand.rel}': {first.path}"
-                found.rejected.append(RejectedFile(str(cand.path), reason))
+                found.rejected.append(RejectedFile(cand.path, reason))
     return found
 
 
@@ -313,10 +323,7 @@ async def _start_run(
     rows = await conn.execute_fetchall(
         "SELECT path, id, content_hash, slug, root_id, file_size, file_mtime_ns FROM articles"
     )
-    existing = {
-        r[0]: _Existing(r[1], r[2], r[3], r[4], None if r[6] is None else Stamp(r[5], r[6]))
-        for r in rows
-    }
+    existing = {r[0]: _Existing._make(r[1:]) for r in rows}
     providers = await conn.execute_fetchall("SELECT domain, id FROM providers")
     topics = await conn.execute_fetchall("SELECT slug, id FROM topics")
     next_id = await _meta_int(conn, "next_article_id", 1)
@@ -380,13 +387,19 @@ def _split_by_stamp(
     tasks: list[FileTask] = []
     for cand in candidates:
         ex = run.existing.get(cand.rel)
-        if trust and ex is not None and ex.stamp is not None and ex.stamp == cand.stamp:
+        # (size, mtime) == Stamp compares as tuples: no Stamp is made per file.
+        if (
+            trust
+            and ex is not None
+            and ex.mtime_ns is not None
+            and (ex.size, ex.mtime_ns) == cand.stamp
+        ):
             unchanged.append(
-                FileResult(cand.rel, Status.UNCHANGED, ex.content_hash, stamp=ex.stamp)
+                FileResult(cand.rel, Status.UNCHANGED, ex.content_hash, stamp=cand.stamp)
             )
         else:
             known = ex.content_hash if ex else None
-            tasks.append(FileTask(str(cand.path), cand.rel, known, max_bytes))
+            tasks.append(FileTask(cand.path, cand.rel, known, max_bytes))
     return unchanged, tasks
 
 
