@@ -360,3 +360,34 @@ def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     """Slices of at most `size` items (keeps IN lists under SQLite's variable limit)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# A dropped index: its name and the statement that creates it again.
+DroppedIndex = tuple[str, str]
+
+
+async def drop_indexes(conn: aiosqlite.Connection, names: Sequence[str]) -> list[DroppedIndex]:
+    """Drop these indexes (those that exist) before a bulk write, for `create_indexes`
+    after it: one sort per index instead of an index update per row. Inside a write
+    transaction, a failure or crash before COMMIT leaves them as they were."""
+    rows = await conn.execute_fetchall(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN "
+        f"({placeholders(names)})",
+        names,
+    )
+    for name, _ in rows:
+        await conn.execute(f"DROP INDEX {name}")
+    return [(name, sql) for name, sql in rows]
+
+
+async def create_indexes(conn: aiosqlite.Connection, indexes: Sequence[DroppedIndex]) -> None:
+    """Create dropped indexes again, with planner statistics when the database has
+    them (dropping an index drops its rows of sqlite_stat1)."""
+    for _, sql in indexes:
+        await conn.execute(sql)
+    if not indexes:
+        return
+    rows = await conn.execute_fetchall("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    if list(rows):
+        for name, _ in indexes:
+            await conn.execute(f"ANALYZE {name}")

@@ -233,7 +233,7 @@ async def ingest_into(
         # Files whose slug was taken by an article that this run later removed.
         deferred, run.deferred = run.deferred, []
         await _apply(run, deferred, roots_by_rel, paths_by_rel, final=True)
-        await _rebuild_indexes(conn, deferred_indexes)
+        await db.create_indexes(conn, deferred_indexes)
         report.seconds = time.perf_counter() - started  # for the summary _finish stores
         await _finish(run)
         await conn.execute("COMMIT")
@@ -286,10 +286,9 @@ def _discover_all(paths: Sequence[str | Path]) -> _Found:
 
 async def _defer_indexes(
     conn: aiosqlite.Connection, files: int, stored: int
-) -> list[tuple[str, str]]:
-    """Drop the deferrable indexes when `files` may rewrite a large share of the corpus;
-    the names and statements that create them again (inside the same transaction, so
-    a crash leaves them as they were).
+) -> list[db.DroppedIndex]:
+    """Drop the deferrable indexes when `files` may rewrite a large share of the corpus
+    (to be created again after the writes).
 
     Per row, keeping these indexes in step costs about as much as all the other
     writes; building one from scratch is a single sort, several times cheaper for a
@@ -297,24 +296,7 @@ async def _defer_indexes(
     """
     if files < BULK_MIN_FILES or files < BULK_SHARE * (stored + files):
         return []
-    marks = db.placeholders(len(DEFERRABLE_INDEXES))
-    rows = await conn.execute_fetchall(
-        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
-        DEFERRABLE_INDEXES,
-    )
-    for name, _ in rows:
-        await conn.execute(f"DROP INDEX {name}")
-    return [(name, sql) for name, sql in rows]
-
-
-async def _rebuild_indexes(conn: aiosqlite.Connection, indexes: list[tuple[str, str]]) -> None:
-    """Create the deferred indexes again, with planner statistics when the corpus has
-    them (dropping an index drops its rows of sqlite_stat1)."""
-    for _, sql in indexes:
-        await conn.execute(sql)
-    if indexes and await _first(conn, "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"):
-        for name, _ in indexes:
-            await conn.execute(f"ANALYZE {name}")
+    return await db.drop_indexes(conn, DEFERRABLE_INDEXES)
 
 
 async def _start_run(
@@ -714,7 +696,8 @@ UPDATE related SET target_id = (
     WHERE r.article_id = related.article_id AND r.position = related.position
     ORDER BY r.priority, a.path
     LIMIT 1
-)
+)"""
+RESOLVE_AFFECTED = """
 WHERE article_id IN (SELECT id FROM temp.changed_ids)
    OR target_id IN (SELECT id FROM temp.changed_ids)
    OR (article_id, position) IN (
@@ -758,11 +741,14 @@ async def _finish(run: _Run) -> None:
     conn = run.conn
     report = run.report
     if report.changed:
-        # Removed rows are gone already; ON DELETE SET NULL cleared references to them,
-        # and their URLs are in affected_urls so those references look again.
-        await _fill_temp(conn, "changed_ids", "id", run.changed_ids)
-        await _fill_temp(conn, "affected_urls", "url", run.affected_urls)
-        await conn.execute(RESOLVE_RELATED)
+        if len(run.changed_ids) == await _first(conn, "SELECT count(*) FROM articles"):
+            await conn.execute(RESOLVE_RELATED)  # every article changed: every reference
+        else:
+            # Removed rows are gone already; ON DELETE SET NULL cleared references to
+            # them, and their URLs are in affected_urls so those references look again.
+            await _fill_temp(conn, "changed_ids", "id", run.changed_ids)
+            await _fill_temp(conn, "affected_urls", "url", run.affected_urls)
+            await conn.execute(RESOLVE_RELATED + RESOLVE_AFFECTED)
         await _fill_temp(conn, "affected_ids", "id", run.affected_providers)
         for statement in _statements(REFRESH_PROVIDERS):
             await conn.execute(statement)

@@ -38,7 +38,7 @@ from typing import Any
 
 import aiosqlite
 
-from loaders.db import chunked, placeholders
+from loaders.db import chunked, create_indexes, drop_indexes, placeholders
 from loaders.query.filters import ArticleFilter, compile_filter
 from loaders.reader import Reader
 from loaders.search.statistics import (
@@ -142,9 +142,13 @@ async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
     frequent = await conn.execute_fetchall(
         "SELECT term, doc FROM temp.search_vocabulary WHERE doc >= ?", (MIN_ARTICLES,)
     )
+    # Nothing deletes articles while the lists fill: the index that cascades their
+    # deletion to search_top can wait, and is built once.
+    deferred = await drop_indexes(conn, ["search_top_by_article"])
     for word, containing in frequent:
         if _listable(word):
             await build_word(conn, word, containing, corpus, replace=False)
+    await create_indexes(conn, deferred)
 
 
 async def _score_new(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
