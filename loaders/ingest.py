@@ -541,10 +541,13 @@ ARTICLE_COLUMNS = (
     "provider_id", "type", "category", "published", "quality", "heat", "image_count",
     "related_count", "trending", "sort_title", "file_size", "file_mtime_ns",
 )  # fmt: skip
-UPSERT_ARTICLE = (
+INSERT_ARTICLE = (
     f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
-    f"VALUES ({db.placeholders(len(ARTICLE_COLUMNS))}) "
-    "ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in ARTICLE_COLUMNS[1:])
+    f"VALUES ({db.placeholders(len(ARTICLE_COLUMNS))})"
+)
+# A changed article keeps its row (and id): rows pointing at it stay where they are.
+UPSERT_ARTICLE = f"{INSERT_ARTICLE} ON CONFLICT(id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in ARTICLE_COLUMNS[1:]
 )
 CONTENT_COLUMNS = (
     "id", "title", "excerpt", "published_at", "original_url", "web_url", "amp_url",
@@ -656,7 +659,11 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
             reference_url_rows.extend(
                 (article_id, pos, priority, url) for priority, url in enumerate(ref.match_urls)
             )
-    await conn.executemany(UPSERT_ARTICLE, article_rows)
+    # New ids cannot conflict; an upsert costs three times a plain insert.
+    updated = set(updated_ids)
+    await conn.executemany(INSERT_ARTICLE, [row for row in article_rows if row[0] not in updated])
+    if updated:
+        await conn.executemany(UPSERT_ARTICLE, [row for row in article_rows if row[0] in updated])
     await conn.executemany(INSERT_CONTENT, content_rows)
     await search_index.index(conn, [row[0] for row in content_rows])
     await conn.executemany(
