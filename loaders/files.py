@@ -49,8 +49,7 @@ class Status(Enum):
     IGNORED = "ignored"  # a .txt without frontmatter: not an article
 
 
-@dataclass(frozen=True, slots=True)
-class FileTask:
+class FileTask(NamedTuple):  # pickled to the parse pool: a tuple pickles in C
     path: str
     rel: str
     known_hash: str | None
