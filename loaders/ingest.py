@@ -463,7 +463,7 @@ async def _apply(
             report.rejected.append(RejectedFile(paths_by_rel[rel], result.reason))
         else:
             assert result.article is not None
-            slug = Path(rel).stem
+            slug = slug_of(rel)
             holder = run.slugs.get(slug)
             if holder is not None and holder != rel:
                 if not final:  # the holder may yet be removed by a later chunk
@@ -525,6 +525,12 @@ async def _remove(run: _Run, rels: list[str]) -> None:
         if run.slugs.get(ex.slug) == rel:
             del run.slugs[ex.slug]
     run.report.removed.extend(rels)
+
+
+def slug_of(rel: str) -> str:
+    """`2021/edge-models.md` -> `edge-models`: the file name without its suffix (every
+    article file has one), as Path(rel).stem gives it, without building a Path."""
+    return os.path.splitext(rel.rpartition("/")[2])[0]
 
 
 def published_month(published_at: str) -> int:
@@ -624,7 +630,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
         provider_id = run.providers[a.provider.domain] if a.provider else None
         trending = trending_key(a.heat, a.quality, a.published_ts, run.half_life_hours)
         article_rows.append((
-            article_id, rel, root_id, Path(rel).stem, digest, a.published_ts,
+            article_id, rel, root_id, slug_of(rel), digest, a.published_ts,
             published_month(a.published_at), provider_id, a.type, a.category, a.published,
             a.quality, a.heat, len(a.images), len(a.related), trending, a.title.casefold(),
             *_stamp_columns(_trusted(run, result.stamp)),

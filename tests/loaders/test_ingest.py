@@ -372,3 +372,10 @@ async def test_a_failed_bulk_ingest_leaves_every_index(
     assert dropped == [len(ingest_module.DEFERRABLE_INDEXES)]
     assert _indexes(db_path) == indexes
     assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize(
+    "rel", ["a.md", "sub/a.b.md", "x/y/z.markdown", "notes.TXT", "dir.with.dots/f.md", "é/ü.md"]
+)
+def test_slug_of_is_the_file_stem(rel: str) -> None:
+    assert ingest_module.slug_of(rel) == Path(rel).stem
