@@ -296,31 +296,28 @@ async def listed_page(
     avgdl = corpus.avgdl
     word_idf = idf(corpus.rows, matches)
     bound = word_idf * threshold * max(1.0, avgdl / list_avgdl) * SAFETY
-    if filter.is_empty():
-        rows = await db.fetch(
-            "SELECT article_id, weight, length FROM search_top WHERE term = ?", (word,)
-        )
-    else:
-        condition = compile_filter(filter)
-        rows = await db.fetch(
-            "SELECT s.article_id, s.weight, s.length FROM search_top AS s CROSS JOIN "
-            f"articles AS a ON a.id = s.article_id WHERE s.term = ? AND ({condition.sql})",
-            (word, *condition.params),
-        )
-    # relevance([(word_idf, weight)], length, avgdl), written out: the same operations
-    # in the same order (so the same floats), without two calls per listed article.
-    k1_plus_1, b = K1 + 1.0, B
-    scored = [
-        (
-            0.0 + word_idf * ((weight * k1_plus_1) / (weight + K1 * (1 - b + b * length / avgdl))),
-            rowid,
-        )
-        for rowid, weight, length in rows
-    ]
-    if after is not None:
-        scored = [hit for hit in scored if hit < after]
-    scored.sort(reverse=True)
     needed = offset + size + 1
+    # relevance([(word_idf, weight)], length, avgdl) in SQL: the operations of
+    # statistics.relevance in the same order on the same doubles (so the same floats),
+    # for the whole list in C; only the rows the page needs come back.
+    score = "0.0 + ? * ((s.weight * ?) / (s.weight + ? * (1 - ? + ? * s.length / ?)))"
+    params: list[Any] = [word_idf, K1 + 1.0, K1, B, B, avgdl, word]
+    join = where = ""
+    if not filter.is_empty():
+        condition = compile_filter(filter)
+        join = "CROSS JOIN articles AS a ON a.id = s.article_id"
+        where = f" AND ({condition.sql})"
+        params += condition.params
+    past = ""
+    if after is not None:
+        past = "WHERE (score, id) < (?, ?)"
+        params += after
+    scored = await db.fetch(
+        f"SELECT score, id FROM (SELECT {score} AS score, s.article_id AS id "
+        f"FROM search_top AS s {join} WHERE s.term = ?{where}) {past} "
+        "ORDER BY score DESC, id DESC LIMIT ?",
+        [*params, needed],
+    )
     if len(scored) >= needed and scored[needed - 1][0] > bound:
         return ListedPage(scored[offset : offset + size], True, matches)
     if threshold == 0.0:  # the list holds every article with the word
