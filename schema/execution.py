@@ -64,9 +64,10 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Per grouped field set of this execution (graphql-core memoizes those for the
-        # execution, so their ids are stable): its plan, or None when it has none.
-        self._plans: dict[int, Planned | None] = {}
+        # Per grouped field set of this execution, by id: the set itself (held, so that
+        # its id cannot be reused: graphql-core memoizes nested sets for the execution,
+        # but the root's is dropped after use) and its plan, or None when it has none.
+        self._plans: dict[int, tuple[Any, Planned | None]] = {}
 
     def execute_fields(
         self,
@@ -77,10 +78,12 @@ class LeafFastPath(StrawberryGraphQLCoreExecutionContext):
         *rest: Any,
     ) -> Any:
         """An object whose whole selection is loaded data becomes its dict in one pass."""
-        key = id(grouped_field_set)
-        if key not in self._plans:
-            self._plans[key] = cached_plan(parent_type, grouped_field_set, self.collect_subfields)
-        plan = self._plans[key]
+        known = self._plans.get(id(grouped_field_set))
+        if known is None or known[0] is not grouped_field_set:
+            plan = cached_plan(parent_type, grouped_field_set, self.collect_subfields)
+            self._plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        else:
+            plan = known[1]
         if plan is not None:
             try:
                 return plan.run(source_value, self.context_value)

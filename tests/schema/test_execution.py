@@ -117,6 +117,38 @@ async def test_search_hits_are_planned_unless_a_variable_sets_their_markers(
     assert hits and all(plan is not None for plan in hits) is planned
 
 
+async def test_every_execution_runs_the_plans_of_a_repeated_document(
+    reader: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan is found per execution by its field set's id; the root's field set is
+    freed after use, and its id, reused by a nested set, once made that set look
+    unplanned in most executions."""
+    from schema import execution, plans
+
+    runs: list[str] = []
+
+    def counting(parent_type: Any, *args: Any) -> Any:
+        planned = plans.cached_plan(parent_type, *args)
+        if planned is None or not parent_type.name.endswith("Connection"):
+            return planned
+
+        def run(source: Any, context: Any) -> Any:
+            runs.append(parent_type.name)
+            return planned.run(source, context)
+
+        return plans.Planned(planned.entries, run)
+
+    monkeypatch.setattr(execution, "cached_plan", counting)
+    query = """query ($q: String!) { search(query: $q, first: 3) { totalCount
+      edges { score highlights { title } node { slug provider { name } } } } }"""
+    for word in ["graphs", "ordering", "search"] * 10:
+        result = await schema.execute(
+            query, variable_values={"q": word}, context_value=Context(db=reader)
+        )
+        assert result.errors is None
+    assert runs == ["SearchConnection"] * 30
+
+
 def test_a_failing_read_leaves_the_field_to_graphql_core() -> None:
     """A read that raises must not escape a plan: graphql-core then reports the error at
     the field's own path, not at its parent's."""
