@@ -23,8 +23,9 @@ import html
 import re
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from loaders.db import placeholders
 from loaders.reader import Reader
@@ -58,8 +59,13 @@ class Highlights:
 
 def _render(marked: str, markers: Markers) -> str:
     # One pass, so a caller's marker is never itself rewritten.
+    return _OUR_CHARS.sub(_replacer(markers), html.escape(marked, quote=True))
+
+
+@lru_cache(maxsize=256)
+def _replacer(markers: Markers) -> Callable[[re.Match[str]], str]:
     table = {OPEN: markers.start, CLOSE: markers.end, ELLIPSIS: markers.ellipsis}
-    return _OUR_CHARS.sub(lambda m: table[m.group()], html.escape(marked, quote=True))
+    return lambda match: table[match.group()]
 
 
 def _plain(marked: str) -> str:

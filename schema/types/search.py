@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable
+from functools import lru_cache
 from typing import Annotated
 
 import strawberry
@@ -79,6 +80,9 @@ class SearchHighlights:
         return cached(loader, self.article_id, lambda found: found.body if found else None)
 
 
+# Cached: every edge of a page asks with the same arguments, and the same Markers
+# object then finds its loader by identity instead of comparing fields.
+@lru_cache(maxsize=256)
 def _markers(start: str, end: str, ellipsis: str, snippet_words: int) -> Markers:
     for name, value in (("start", start), ("end", end), ("ellipsis", ellipsis)):
         checked_text(value, name)
