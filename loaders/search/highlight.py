@@ -58,14 +58,19 @@ class Highlights:
 
 
 def _render(marked: str, markers: Markers) -> str:
-    # One pass, so a caller's marker is never itself rewritten.
-    return _OUR_CHARS.sub(_replacer(markers), html.escape(marked, quote=True))
+    escaped = html.escape(marked, quote=True)
+    return _replacer(markers)(escaped) if _OUR_CHARS.search(escaped) else escaped
 
 
 @lru_cache(maxsize=256)
-def _replacer(markers: Markers) -> Callable[[re.Match[str]], str]:
-    table = {OPEN: markers.start, CLOSE: markers.end, ELLIPSIS: markers.ellipsis}
-    return lambda match: table[match.group()]
+def _replacer(markers: Markers) -> Callable[[str], str]:
+    """Our private-use markers → the caller's, in one pass when a caller's marker holds
+    one of them (so that it is never itself rewritten), else by three replacements."""
+    start, end, ellipsis = markers.start, markers.end, markers.ellipsis
+    if _OUR_CHARS.search(start + end + ellipsis):
+        table = {OPEN: start, CLOSE: end, ELLIPSIS: ellipsis}
+        return lambda text: _OUR_CHARS.sub(lambda match: table[match.group()], text)
+    return lambda text: text.replace(OPEN, start).replace(CLOSE, end).replace(ELLIPSIS, ellipsis)
 
 
 def _plain(marked: str) -> str:
@@ -77,7 +82,7 @@ def _plain(marked: str) -> str:
 def _column(marked: str | None, raw: str | None, markers: Markers) -> str | None:
     if marked is None:
         return None
-    if raw is not None and any(ch in raw for ch in _OURS):
+    if raw is not None and _OUR_CHARS.search(raw):
         return html.escape(raw, quote=True)
     return _render(marked, markers)
 

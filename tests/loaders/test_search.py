@@ -209,6 +209,17 @@ async def test_highlight_markers_are_configurable(search_db: Reader) -> None:
     assert len(words.split()) == 4
 
 
+async def test_a_marker_holding_the_private_characters_is_never_rewritten(
+    search_db: Reader,
+) -> None:
+    """Our markers are swapped for the caller's in one pass when theirs contain ours."""
+    markers = Markers(start="\ue001[", end="]\ue000", ellipsis="\ue002", snippet_tokens=4)
+    found = await _highlights(search_db, "heliostat", "rank_title", markers)
+    assert found.title == "\ue001[Heliostat]\ue000 fields at dawn"
+    plain = await _highlights(search_db, "heliostat", "rank_title", Markers(start="[", end="]"))
+    assert plain.title == "[Heliostat] fields at dawn"
+
+
 async def test_body_without_a_match_has_no_snippet(search_db: Reader) -> None:
     found = await _highlights(search_db, "heliostat", "rank_title")
     assert found.title == "<mark>Heliostat</mark> fields at dawn"
