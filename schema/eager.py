@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from graphql import FieldNode
+from graphql.pyutils import Path
 
 from loaders.rows import ArticleRow, RelatedRow
 from schema.context import Info
@@ -157,17 +158,29 @@ async def preload_connection(
     articles = at(info, nodes, "nodes") + at(info, nodes, "edges", "node")
     work: list[Awaitable[Any]] = [preload_articles(info, rows, articles)]
     if "totalCount" in children(info, nodes):
-        work.append(load_one(count, parent))
+        work.append(load_one(info, count, parent))
     await each(info, work)
 
 
-async def load_one(loader: Loader[P, V], parent: P) -> V:
-    """`loader.load(parent)`, without DataLoader's turn of the loop for a root list.
+async def load_one(info: Info, loader: Loader[P, V], parent: P) -> V:
+    """`loader.load(parent)`, without DataLoader's turn of the loop when there is
+    nothing to batch with.
 
-    A list under many parents (every topic's articles) batches their keys in one
-    statement; a root list (parent None) has nothing to batch with, so it runs its
-    batch function at once.
+    A list under many parents (every topic's articles in a list of topics) batches
+    their keys in one statement; a root list (parent None), or the list of one object
+    that is not itself in a list (`topic(slug:) { articles }`), runs its batch function
+    at once.
     """
-    if parent is None:
+    if parent is None or not _in_a_list(info):
         return (await fill(loader, [parent]))[0]
     return await loader.load(parent)
+
+
+def _in_a_list(info: Info) -> bool:
+    """Whether the field being resolved is on an item of a list (its path has an index)."""
+    path: Path | None = info._raw_info.path
+    while path is not None:
+        if isinstance(path.key, int):
+            return True
+        path = path.prev
+    return False

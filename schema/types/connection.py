@@ -92,7 +92,7 @@ async def article_connection(
         last=last, before=before, offset=offset,
     )  # fmt: skip
     count = context.loaders.count(scope, request.filter)
-    page = await load_one(context.loaders.page(scope, request), parent)
+    page = await load_one(info, context.loaders.page(scope, request), parent)
     await preload_connection(info, page.rows, count, parent)
     positions = [ordering.position(row) for row in page.rows]
     edges = [

@@ -85,3 +85,39 @@ async def test_loads_after_a_failing_one_are_closed_not_left_unawaited(reader: R
         await each(info, [failing(), never])
     assert never.cr_frame is None  # closed
     assert await each(info, [later(), later()]) == [2, 2]
+
+
+async def test_a_lone_objects_list_loads_at_once_and_a_list_of_objects_batches(
+    reader: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DataLoader's batching costs a turn of the event loop; it is only worth it when
+    several parents' lists are asked for together."""
+    from tests.statements import StatementCounter
+
+    loaded: list[Any] = []
+    real_load = Loader.load
+
+    def spy(self: Loader[Any, Any], key: Any) -> Any:
+        loaded.append(key)
+        return real_load(self, key)
+
+    monkeypatch.setattr(Loader, "load", spy)
+    counter = StatementCounter()
+    await reader.set_trace(counter)
+    try:
+        page = "articles(first: 2) { totalCount nodes { slug } }"
+        slug = ok(await schema.execute("{ topics(first: 1) { nodes { slug } } }",
+                                       context_value=Context(db=reader)))  # fmt: skip
+        slug = slug["topics"]["nodes"][0]["slug"]
+        one = ok(await schema.execute(f'{{ topic(slug: "{slug}") {{ {page} }} }}',
+                                      context_value=Context(db=reader)))  # fmt: skip
+        assert one["topic"]["articles"]["nodes"] and loaded == []
+        counter.clear()
+        many = ok(await schema.execute(f"{{ topics(first: 3) {{ nodes {{ {page} }} }} }}",
+                                       context_value=Context(db=reader)))  # fmt: skip
+        assert len(many["topics"]["nodes"]) == 3
+        assert len(loaded) == 6  # three pages and three counts, through DataLoader...
+        pages = [s for s in counter.statements if "LIMIT" in s and "article_topics" in s]
+        assert len(pages) == 1  # ...in one statement for the three topics
+    finally:
+        await reader.set_trace(None)
