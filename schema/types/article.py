@@ -20,8 +20,6 @@ from schema.types.node import Node
 if TYPE_CHECKING:
     from schema.types.connection import ArticleConnection
     from schema.types.graph import SimilarArticle
-    from schema.types.provider import Provider
-    from schema.types.topic import Topic
 
 ProviderRef = Annotated["Provider", strawberry.lazy("schema.types.provider")]
 TopicRef = Annotated["Topic", strawberry.lazy("schema.types.topic")]
@@ -220,15 +218,17 @@ def article_of(row: ArticleRow | None) -> Article | None:
 
 
 def provider_of(row: ProviderRow | None) -> Provider | None:
-    from schema.types.provider import Provider
-
     return Provider.from_row(row) if row else None
 
 
 def topics_of(rows: list[TopicRow]) -> list[Topic]:
-    from schema.types.topic import Topic
-
     return [Topic.from_row(r) for r in rows]
+
+
+# Imported last: they import modules that import this one. Module-level names, not
+# imports inside provider_of and topics_of, which run for every article of a page.
+from schema.types.provider import Provider  # noqa: E402
+from schema.types.topic import Topic  # noqa: E402
 
 
 def references_of(rows: list[RelatedRow]) -> list[RelatedArticle]:
