@@ -138,9 +138,9 @@ def load_file(task: FileTask) -> FileResult:
             reason = f"file is {size} bytes, over the {task.max_bytes}-byte limit"
             return FileResult(rel, Status.REJECTED, reason=reason)
         with open(task.path, "rb") as handle:
-            # Sized by the stat: read(max_bytes + 1) would allocate (and page in) the
-            # whole limit for every file, a third of a parse process's time. A file that
-            # grew since the stat is read on, still only up to one byte over the limit.
+            # Sized by the stat: read(max_bytes + 1) allocates the whole limit (2 MB) for
+            # every file. A file that grew since the stat is read on, still only up to
+            # one byte over the limit.
             raw = handle.read(size + 1)
             if len(raw) > size:
                 raw += handle.read(task.max_bytes - len(raw) + 1)

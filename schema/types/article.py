@@ -16,6 +16,8 @@ from schema.scalars import DateTime
 from schema.types.connection import article_list
 from schema.types.image import Image, images
 from schema.types.node import Node
+from schema.types.provider import Provider
+from schema.types.topic import Topic
 
 if TYPE_CHECKING:
     from schema.types.connection import ArticleConnection
@@ -223,12 +225,6 @@ def provider_of(row: ProviderRow | None) -> Provider | None:
 
 def topics_of(rows: list[TopicRow]) -> list[Topic]:
     return [Topic.from_row(r) for r in rows]
-
-
-# Imported last: they import modules that import this one. Module-level names, not
-# imports inside provider_of and topics_of, which run for every article of a page.
-from schema.types.provider import Provider  # noqa: E402
-from schema.types.topic import Topic  # noqa: E402
 
 
 def references_of(rows: list[RelatedRow]) -> list[RelatedArticle]:
