@@ -15,6 +15,12 @@ exactly the same words. Asking the corpus index instead seeks every hit in the
 word's doclist, and a word in half of 100,000 articles has a long one: 0.7 ms for a
 page, against about 0.2 ms here whatever the corpus size. Queries with AND or NOT
 (a title's words are marked only when the whole article matches) use the index.
+
+When the texts are ASCII (common punctuation such as curly quotes and dashes
+allowed) and the alternatives are ASCII words or prefixes, tokenizing needs no
+Unicode tables: a token is a run of ASCII letters and digits, compared without case.
+Those pages are marked in Python (about 30 us for a page's titles and excerpts, against
+140 us in the scratch table); tests compare both ways on generated texts.
 """
 
 from __future__ import annotations
@@ -152,6 +158,69 @@ def _shown(
     )
 
 
+# The tokenizer's separators among non-ASCII characters that titles use often
+# (categories P* and Z*, outside 'L* N* Co M*' in every Unicode version).
+_PLAIN_SEPARATORS = "\u00a0\u00ab\u00bb\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
+_PLAIN_TEXT = re.compile(f"[\\x00-\\x7f{_PLAIN_SEPARATORS}]*")
+_ASCII_ALTERNATIVE = re.compile(r'"([A-Za-z0-9]+)"(\*?)')
+
+
+Alternatives = tuple[tuple[str, bool], ...]  # (lower-case token, whether a prefix)
+
+
+@lru_cache(maxsize=256)
+def _ascii_alternatives(expression: str) -> Alternatives | None:
+    """The alternatives of a one-group expression when each is one ASCII token (a word
+    or a prefix); else None."""
+    found = _ASCII_ALTERNATIVE.findall(expression)
+    inner = expression[1:-1] if expression.startswith("(") else expression
+    if not found or " OR ".join(f'"{w}"{star}' for w, star in found) != inner:
+        return None
+    return tuple((w.lower(), bool(star)) for w, star in found)
+
+
+def _in_token(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _marked_in_python(alternatives: Alternatives, text: str | None) -> str | None:
+    """What FTS5's highlight() gives for a plain text (see _PLAIN_TEXT): each token (a
+    run of ASCII letters and digits) equal to a word or starting with a prefix, without
+    case, between OPEN and CLOSE. Found with str.find: a regular expression with the
+    token boundaries scanned four times slower."""
+    if text is None:
+        return None
+    lowered = text.lower()  # as long as `text`: plain text is ASCII and punctuation
+    end_of_text = len(lowered)
+    spans: list[tuple[int, int]] = []
+    for token, is_prefix in alternatives:
+        start = lowered.find(token)
+        while start >= 0:
+            end = start + len(token)
+            if start == 0 or not _in_token(lowered[start - 1]):
+                if is_prefix:
+                    while end < end_of_text and _in_token(lowered[end]):
+                        end += 1
+                    spans.append((start, end))
+                elif end == end_of_text or not _in_token(lowered[end]):
+                    spans.append((start, end))
+            start = lowered.find(token, end)
+    if not spans:
+        return text
+    parts: list[str] = []
+    done = 0
+    for start, end in sorted(spans):
+        if start >= done:  # two alternatives can match one token
+            parts += (text[done:start], OPEN, text[start:end], CLOSE)
+            done = end
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _is_plain(text: str | None) -> bool:
+    return text is None or _PLAIN_TEXT.fullmatch(text) is not None
+
+
 class _Scratch(threading.local):
     """Each thread's in-memory FTS5 table, with the corpus index's columns and tokenizer
     (sqlite3 connections belong to the thread that made them)."""
@@ -179,6 +248,18 @@ async def _marked_in_scratch(
         f"SELECT id, title, excerpt FROM article_content WHERE id IN ({placeholders(ids)})",
         list(ids),
     )
+    alternatives = _ascii_alternatives(expression)
+    if alternatives is not None and all(_is_plain(r[1]) and _is_plain(r[2]) for r in rows):
+        return {
+            rowid: _shown(
+                (_marked_in_python(alternatives, raw_title), raw_title),
+                (_marked_in_python(alternatives, raw_excerpt), raw_excerpt),
+                markers,
+                None,
+                with_body=False,
+            )
+            for rowid, raw_title, raw_excerpt in rows
+        }
     conn = _SCRATCH.table()
     title, excerpt = _INDEX["title"], _INDEX["excerpt"]
     conn.execute("BEGIN")

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loaders.ingest import ingest
 from loaders.query.filters import ArticleFilter
@@ -294,3 +296,81 @@ async def test_scratch_highlights_mark_what_the_index_marks(search_db: Reader) -
                 assert scratch[rowid] == expected, (text, rowid)
                 compared += 1
     assert compared > 100
+
+
+async def test_plain_pages_are_marked_in_python_as_the_index_marks_them(
+    search_db: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages whose titles and excerpts are ASCII take no scratch table (it would fail
+    here), and read exactly as the corpus index marks them."""
+    from loaders.search import highlight as module
+
+    rows = await search_db.fetch("SELECT id, title, excerpt FROM article_content")
+    plain = [r[0] for r in rows if module._is_plain(r[1]) and module._is_plain(r[2])]
+    assert 5 <= len(plain) < len(rows)
+
+    def no_scratch() -> None:
+        raise AssertionError("the scratch table was used")
+
+    monkeypatch.setattr(module._SCRATCH, "table", no_scratch)
+    compared = 0
+    for text in ["heliostat", "mirrors OR script", "sc*", "market* OR weather", "Data"]:
+        expression = parse_query(text).expression()
+        python = await highlights(search_db, expression, plain, Markers("[", "]"), body=False)
+        index = await highlights(
+            search_db, expression, plain, Markers("[", "]"), body=False, scratch=False
+        )
+        for rowid, expected in index.items():
+            assert python[rowid] == expected, (text, rowid)
+            compared += 1
+    assert compared >= 5
+
+
+# Plain texts made of tokens the alternatives may match, joined by separators.
+PLAIN_TOKENS = ["data", "Data", "DATA", "a", "ab", "d0", "ta", "xdata", "data9", "e", "_", "9"]
+PLAIN_SEPARATORS = [" ", "_", "-", "'", ".", "<", "&", "\n", "\u00a0", "\u2019", "\u2014", "\u201c"]
+plain_texts = st.lists(
+    st.tuples(st.sampled_from(PLAIN_TOKENS), st.sampled_from(PLAIN_SEPARATORS)), max_size=8
+).map(lambda parts: "".join(token + separator for token, separator in parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(plain_texts | st.text(alphabet="aAdt0 _-'\u2019", max_size=20), min_size=1,
+                   max_size=4),
+    alternatives=st.lists(
+        st.tuples(st.sampled_from(["data", "a", "ab", "Data", "ta", "d0", "e"]), st.booleans()),
+        min_size=1, max_size=3,
+    ),
+)  # fmt: skip
+def test_python_marking_is_fts5s_highlight(
+    texts: list[str], alternatives: list[tuple[str, bool]]
+) -> None:
+    from loaders.search import highlight as module
+
+    terms = [f'"{w}"' + ("*" if star and len(w) > 1 else "") for w, star in alternatives]
+    expression = terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+    parsed = module._ascii_alternatives(expression)
+    assert parsed is not None and all(module._is_plain(t) for t in texts)
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(title, tokenize = {TOKENIZER})")
+    conn.executemany("INSERT INTO t (rowid, title) VALUES (?, ?)", enumerate(texts, 1))
+    marked = dict(
+        conn.execute(
+            "SELECT rowid, highlight(t, 0, ?, ?) FROM t WHERE t MATCH ?",
+            (module.OPEN, module.CLOSE, expression),
+        )
+    )
+    conn.close()
+    for rowid, text in enumerate(texts, 1):
+        assert module._marked_in_python(parsed, text) == marked.get(rowid, text), text
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ['"solar grid"', '"café"', '("data") NOT ("x")', '"data" "grid"', '("a" OR "b c")', '"a_b"'],
+)
+def test_python_marking_takes_only_ascii_words_and_prefixes(expression: str) -> None:
+    from loaders.search import highlight as module
+
+    assert module._ascii_alternatives(expression) is None
