@@ -11,6 +11,7 @@ import base64
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import frontmatter
@@ -345,6 +346,7 @@ def _provider(data: dict[str, Any], field: str) -> ParsedProvider | None:
     )
 
 
+@lru_cache(maxsize=4096)  # topic names recur across articles: 2 us each, ~3 per article
 def slugify(name: str) -> str:
     """`Computer Vision` → `computer-vision`; accents dropped, other scripts kept."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
