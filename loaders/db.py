@@ -385,9 +385,12 @@ async def create_indexes(conn: aiosqlite.Connection, indexes: Sequence[DroppedIn
     them (dropping an index drops its rows of sqlite_stat1)."""
     for _, sql in indexes:
         await conn.execute(sql)
-    if not indexes:
-        return
-    rows = await conn.execute_fetchall("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-    if list(rows):
+    if indexes and await has_statistics(conn):
         for name, _ in indexes:
             await conn.execute(f"ANALYZE {name}")
+
+
+async def has_statistics(conn: aiosqlite.Connection) -> bool:
+    """Whether ANALYZE ever ran on this database (it creates sqlite_stat1)."""
+    rows = await conn.execute_fetchall("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    return bool(list(rows))

@@ -799,7 +799,7 @@ async def _refresh_statistics(conn: aiosqlite.Connection) -> None:
     would cost seconds at 100,000 articles for no better plans.
     """
     analyzed = None
-    if await _first(conn, "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"):
+    if await db.has_statistics(conn):
         stat = await _first(conn, "SELECT stat FROM sqlite_stat1 WHERE tbl = 'articles'")
         analyzed = int(stat.split()[0]) if stat else None
     count = await _first(conn, "SELECT count(*) FROM articles")

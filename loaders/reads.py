@@ -39,9 +39,8 @@ async def article_by_slug(db: Reader, slug: str) -> ArticleRow | None:
 async def article_by_normalized_url(db: Reader, url: str) -> ArticleRow | None:
     """Among articles sharing a URL, the first by path wins (as for related links)."""
     row = await db.fetch_one(
-        f"SELECT {ARTICLE_COLUMNS} FROM article_urls AS u "
-        "JOIN articles AS a ON a.id = u.article_id JOIN article_content AS c ON c.id = a.id "
-        "WHERE u.url = ? ORDER BY a.path LIMIT 1",
+        f"SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_JOIN} JOIN article_urls AS u "
+        "ON u.article_id = a.id WHERE u.url = ? ORDER BY a.path LIMIT 1",
         (url,),
     )
     return article_row(row) if row else None

@@ -35,6 +35,7 @@ from functools import lru_cache
 
 from loaders.db import placeholders
 from loaders.reader import Reader
+from loaders.rows import Row
 from loaders.search.weights import COLUMNS, FTS_TABLE, TOKENIZER
 
 OPEN, CLOSE, ELLIPSIS = "\ue000", "\ue001", "\ue002"
@@ -110,7 +111,7 @@ async def highlights(
     (`scratch=False` always asks the corpus index: tests compare the two).
     """
     if not body and scratch and _ONE_GROUP.fullmatch(expression):
-        return await _marked_in_scratch(db, expression, ids, markers)
+        return await _marked_without_index(db, expression, ids, markers)
     title, excerpt = _INDEX["title"], _INDEX["excerpt"]
     marks = (OPEN, CLOSE)
     columns = (
@@ -241,31 +242,45 @@ class _Scratch(threading.local):
 _SCRATCH = _Scratch()
 
 
-async def _marked_in_scratch(
+async def _marked_without_index(
     db: Reader, expression: str, ids: Sequence[int], markers: Markers
 ) -> dict[int, Highlights]:
+    """Titles and excerpts of a one-group query, marked in Python when they are plain
+    and the alternatives ASCII tokens, else in the scratch table."""
     rows = await db.fetch(
         f"SELECT id, title, excerpt FROM article_content WHERE id IN ({placeholders(ids)})",
         list(ids),
     )
     alternatives = _ascii_alternatives(expression)
     if alternatives is not None and all(_is_plain(r[1]) and _is_plain(r[2]) for r in rows):
-        return {
-            rowid: _shown(
-                (_marked_in_python(alternatives, raw_title), raw_title),
-                (_marked_in_python(alternatives, raw_excerpt), raw_excerpt),
-                markers,
-                None,
-                with_body=False,
+        marked = {
+            rowid: (
+                _marked_in_python(alternatives, title),
+                _marked_in_python(alternatives, excerpt),
             )
-            for rowid, raw_title, raw_excerpt in rows
+            for rowid, title, excerpt in rows
         }
+    else:
+        marked = _marked_in_scratch(expression, rows)
+    found: dict[int, Highlights] = {}
+    for rowid, raw_title, raw_excerpt in rows:
+        h_title, h_excerpt = marked.get(rowid, (raw_title, raw_excerpt))  # nothing to mark
+        found[rowid] = _shown(
+            (h_title, raw_title), (h_excerpt, raw_excerpt), markers, None, with_body=False
+        )
+    return found
+
+
+def _marked_in_scratch(
+    expression: str, rows: Sequence[Row]
+) -> dict[int, tuple[str | None, str | None]]:
+    """(marked title, marked excerpt) of the rows (id, title, excerpt) that match."""
     conn = _SCRATCH.table()
     title, excerpt = _INDEX["title"], _INDEX["excerpt"]
     conn.execute("BEGIN")
     try:  # filled, read and rolled back: the table is empty between pages
         conn.executemany("INSERT INTO scratch (rowid, title, excerpt) VALUES (?, ?, ?)", rows)
-        marked = {
+        return {
             rowid: (h_title, h_excerpt)
             for rowid, h_title, h_excerpt in conn.execute(
                 f"SELECT rowid, highlight(scratch, {title}, ?, ?), "
@@ -275,13 +290,6 @@ async def _marked_in_scratch(
         }
     finally:
         conn.execute("ROLLBACK")
-    found: dict[int, Highlights] = {}
-    for rowid, raw_title, raw_excerpt in rows:
-        h_title, h_excerpt = marked.get(rowid, (raw_title, raw_excerpt))  # nothing to mark
-        found[rowid] = _shown(
-            (h_title, raw_title), (h_excerpt, raw_excerpt), markers, None, with_body=False
-        )
-    return found
 
 
 def _snippet(snippet: str | None, body_has_ours: bool, markers: Markers) -> str | None:
