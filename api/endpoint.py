@@ -223,7 +223,7 @@ class GraphQLEndpoint:
             return self._from_cache(entry, method, headers, None)
         operation = parse_post(body) if method == "POST" else parse_get(query_string)
         if isinstance(operation, list):
-            return await self._batch(operation, media, rid)
+            return await self._batch(operation, media, rid, version)
         return await self._single(operation, method, media, raw, headers, rid, version)
 
     async def _single(
@@ -251,7 +251,7 @@ class GraphQLEndpoint:
                 self.cache.alias(raw, key)
                 return self._from_cache(entry, method, headers, op.operation_name)
             self.metrics.cache.labels("miss").inc()
-        executed = await self.executor.run(op, query, method, media, rid)
+        executed = await self.executor.run(op, query, method, media, rid, version)
         if not executed.cacheable:
             return self._reply(executed, media)
         entry = Entry(etag, orjson.dumps(executed.payload), media, executed.operation)
@@ -283,7 +283,7 @@ class GraphQLEndpoint:
             self.metrics.persisted.labels("hit" if op.query is None else "registered").inc()
         return resolved
 
-    async def _batch(self, ops: list[Operation], media: str, rid: bytes) -> Reply:
+    async def _batch(self, ops: list[Operation], media: str, rid: bytes, version: int) -> Reply:
         """Apollo-style batching: one JSON array in, one out; run in order, not cached."""
         if len(ops) > self.limits.max_operations:
             message = (
@@ -299,7 +299,7 @@ class GraphQLEndpoint:
                 if isinstance(resolved, Executed):
                     executed = resolved
                 else:
-                    executed = await self.executor.run(op, resolved[0], "POST", media, rid)
+                    executed = await self.executor.run(op, resolved[0], "POST", media, rid, version)
                 payload = executed.payload
             except HttpError as error:
                 payload = {"errors": [error_json(error.code, error.message)]}

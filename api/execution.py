@@ -16,6 +16,7 @@ from typing import Any
 from api.protocol import GRAPHQL_RESPONSE, HttpError, Operation
 from api.replies import error_json, format_error, outcome_for
 from api.state import AppState
+from loaders.shared import SharedRows
 from schema.build import Policy, Prepared, execute_query, prepare, schema
 from schema.context import Context
 from schema.errors import Code
@@ -44,6 +45,7 @@ class Executor:
     def __init__(self, state: AppState, policy: Policy) -> None:
         self.state = state
         self.policy = policy
+        self.shared_rows = SharedRows()  # this process's providers and topics (see there)
 
     def refused(
         self, media: str, errors: list[dict[str, Any]], name: str | None, status: int = 0
@@ -59,8 +61,10 @@ class Executor:
         return executed
 
     async def run(
-        self, op: Operation, query: str, method: str, media: str, request_id: bytes
-    ) -> Executed:
+        self, op: Operation, query: str, method: str, media: str, request_id: bytes,
+        version: int | None = None,
+    ) -> Executed:  # fmt: skip
+        """Run one operation; `version`: the corpus version the request observed."""
         prepared = prepare(query, self.policy)
         name = _name(op, prepared)
         if prepared.document is None:  # parse errors and limits
@@ -90,7 +94,7 @@ class Executor:
                 "(graphql-transport-ws or graphql-ws)",
             )
             return self.refused(media, [error], name, status=400)
-        result = await self._execute(op, query, prepared, request_id)
+        result = await self._execute(op, query, prepared, request_id, version)
         if not result.errors:
             return Executed(200, {"data": result.data}, "ok", name, cacheable=kind == "query")
         errors = [format_error(e) for e in result.errors]
@@ -101,8 +105,9 @@ class Executor:
         return executed
 
     async def _execute(
-        self, op: Operation, query: str, prepared: Prepared, request_id: bytes
-    ) -> Any:
+        self, op: Operation, query: str, prepared: Prepared, request_id: bytes,
+        version: int | None,
+    ) -> Any:  # fmt: skip
         state = self.state
         if state.reader is None:
             raise RuntimeError("the database is not open (the lifespan did not run)")
@@ -114,6 +119,7 @@ class Executor:
             introspection=self.policy.introspection,
             suggestions=self.policy.suggestions,
             prepared=prepared,
+            shared_rows=self.shared_rows.for_version(version),
         )
         if prepared.operation_type(op.operation_name) == "query":
             return await execute_query(prepared, context, op.variables, op.operation_name)

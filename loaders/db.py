@@ -22,9 +22,10 @@ APPLICATION_ID = 0x4E475248  # "NGRH"
 # from their content; version 3 added the full-text index and its top lists; version
 # 4 the files' stamps (size, mtime) that let an ingest skip unchanged files; 5 keeps
 # the full-text index from the ingest instead of triggers; 6 stores the corpus's
-# facet counts. The database is derived from files, so an older schema is rebuilt
-# empty (see _rebuild) and refilled by the next ingest.
-SCHEMA_VERSION = 7
+# facet counts; 8 keeps each article's images and topic ids on its content row, so a
+# page of cards needs no statement per list. The database is derived from files, so
+# an older schema is rebuilt empty (see _rebuild) and refilled by the next ingest.
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -112,6 +113,10 @@ CREATE TABLE IF NOT EXISTS article_content (
     provider_name    TEXT,                  -- as written in this article
     provider_images  TEXT NOT NULL DEFAULT '[]',
     topic_names      TEXT NOT NULL DEFAULT '', -- as written, one per line (for search)
+    -- Copies of the article's rows in `images` and `article_topics` (same order), which
+    -- serve filters, facets and topic pages: a card reads them here, with its row.
+    images           TEXT NOT NULL DEFAULT '[]', -- JSON, as ImageRow.from_json reads it
+    topic_ids        TEXT NOT NULL DEFAULT '',   -- topic ids, comma-separated
     body             TEXT NOT NULL,
     secured          TEXT,                  -- stored, never served
     frontmatter      TEXT NOT NULL          -- the complete original frontmatter as JSON

@@ -557,8 +557,8 @@ UPSERT_ARTICLE = f"{INSERT_ARTICLE} ON CONFLICT(id) DO UPDATE SET " + ", ".join(
 )
 CONTENT_COLUMNS = (
     "id", "title", "excerpt", "published_at", "original_url", "web_url", "amp_url",
-    "cdn_amp_url", "featured_content", "provider_name", "provider_images", "topic_names", "body",
-    "secured", "frontmatter",
+    "cdn_amp_url", "featured_content", "provider_name", "provider_images", "topic_names",
+    "images", "topic_ids", "body", "secured", "frontmatter",
 )  # fmt: skip
 INSERT_CONTENT = (
     f"INSERT INTO article_content ({', '.join(CONTENT_COLUMNS)}) "
@@ -639,6 +639,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
             article_id, a.title, a.excerpt, a.published_at, a.original_url, a.web_url,
             a.amp_url, a.cdn_amp_url, a.featured_content, a.provider.name if a.provider else None,
             _images_json(a.provider.images) if a.provider else "[]", "\n".join(a.topics),
+            _images_json(a.images), ",".join(str(run.topics[slug]) for slug in a.topic_slugs),
             a.body, a.secured, a.frontmatter_json,
         ))  # fmt: skip
         run.changed_ids.add(article_id)

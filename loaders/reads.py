@@ -101,36 +101,18 @@ async def providers_by_domains(db: Reader, domains: Sequence[str]) -> dict[str, 
 
 async def topics_by_slugs(db: Reader, slugs: Sequence[str]) -> dict[str, TopicRow]:
     rows = await db.fetch(
-        f"SELECT id, slug, name, article_count FROM topics WHERE slug IN ({placeholders(slugs)})",
+        f"SELECT {TOPIC_COLUMNS} FROM topics WHERE slug IN ({placeholders(slugs)})",
         slugs,
     )
     return {r[1]: TopicRow(*r) for r in rows}
 
 
-async def topics_by_article_ids(db: Reader, ids: Sequence[int]) -> dict[int, list[TopicRow]]:
-    """Each article's topics in frontmatter order."""
+async def topics_by_ids(db: Reader, ids: Sequence[int]) -> dict[int, TopicRow]:
+    """Topics by id: an article's own list of topics is its row's `topic_ids`."""
     rows = await db.fetch(
-        "SELECT at.article_id, t.id, t.slug, t.name, t.article_count "
-        "FROM article_topics AS at JOIN topics AS t ON t.id = at.topic_id "
-        f"WHERE at.article_id IN ({placeholders(ids)}) ORDER BY at.article_id, at.position",
-        ids,
+        f"SELECT {TOPIC_COLUMNS} FROM topics WHERE id IN ({placeholders(ids)})", ids
     )
-    result: dict[int, list[TopicRow]] = defaultdict(list)
-    for r in rows:
-        result[r[0]].append(TopicRow(*r[1:]))
-    return result
-
-
-async def images_by_article_ids(db: Reader, ids: Sequence[int]) -> dict[int, list[ImageRow]]:
-    rows = await db.fetch(
-        "SELECT article_id, url, width, height, is_cached FROM images "
-        f"WHERE article_id IN ({placeholders(ids)}) ORDER BY article_id, position",
-        ids,
-    )
-    result: dict[int, list[ImageRow]] = defaultdict(list)
-    for r in rows:
-        result[r[0]].append(ImageRow(r[1], r[2], r[3], None if r[4] is None else bool(r[4])))
-    return result
+    return {r[0]: TopicRow(*r) for r in rows}
 
 
 async def related_by_article_ids(db: Reader, ids: Sequence[int]) -> dict[int, list[RelatedRow]]:

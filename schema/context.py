@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from loaders.reader import Reader
+from loaders.shared import SharedRows
 from loaders.watch import CorpusWatcher
 from schema.dataloaders import Loaders
 from schema.limits import DEFAULT_LIMITS, Limits
@@ -26,9 +27,12 @@ class Context:
     introspection: bool = True  # False: `__schema` and `__type` are refused
     suggestions: bool = True  # False: no "Did you mean …?" in error messages
     prepared: Any = None  # a schema.build.Prepared the server already checked
+    # Providers and topics kept across requests of the corpus version this request
+    # observed (loaders/shared.py); None: every row is read for this request.
+    shared_rows: SharedRows | None = None
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.db)
+        self.loaders = Loaders(self.db, self.shared_rows)
 
 
 Info = strawberry.Info[Context, None]

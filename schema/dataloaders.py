@@ -1,14 +1,16 @@
 """Per-request DataLoaders: every nested field of a page costs one statement.
 
 Loaders live for one request only (made in `Loaders.__init__`), so they never
-serve stale rows across ingests and never leak between users.
+serve stale rows across ingests and never leak between users. Providers and topics
+also come from a store kept across the requests of one corpus version
+(loaders/shared.py), which the server passes in.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -22,9 +24,10 @@ from loaders.query.filters import ArticleFilter
 from loaders.query.pages import Page, PageRequest, article_counts, article_pages
 from loaders.query.sources import AnyScope
 from loaders.reader import Reader
-from loaders.rows import ArticleRow, ImageRow, ProviderRow, RelatedRow, TopicRow
+from loaders.rows import ArticleRow, ProviderRow, RelatedRow, TopicRow
 from loaders.search.highlight import Highlights, Markers, highlights
 from loaders.search.hits import search_count, search_scores
+from loaders.shared import SharedRows
 
 K = TypeVar("K", bound=Hashable)
 MAX_KEYS_PER_STATEMENT = 1000
@@ -75,15 +78,29 @@ async def _ready(value: V) -> V:
 
 
 def _loader(
-    fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]], default: Any = None
+    fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]],
+    default: Any = None,
+    shared: tuple[SharedRows, str] | None = None,
 ) -> Loader[K, Any]:
-    """A DataLoader over a `*_by_*` read: results in key order, `default` when absent."""
+    """A DataLoader over a `*_by_*` read: results in key order, `default` when absent.
+
+    `shared`: a store of rows kept across requests of this corpus version and the table
+    name in it; keys found there cost no statement, and rows read are added to it.
+    """
 
     async def batch(keys: list[K]) -> list[Any]:
+        wanted = list(dict.fromkeys(keys))
         found: dict[K, V] = {}
+        if shared is not None:
+            kept = shared[0].table(shared[1])
+            found = {k: kept[k] for k in wanted if k in kept}
+            wanted = [k for k in wanted if k not in found]
         # Bounded IN lists: far below SQLite's variable limit, and kind to its planner.
-        for part in chunked(list(dict.fromkeys(keys)), MAX_KEYS_PER_STATEMENT):
-            found.update(await fetch(part))
+        for part in chunked(wanted, MAX_KEYS_PER_STATEMENT):
+            rows = await fetch(part)
+            found.update(rows)
+            if shared is not None:
+                shared[0].keep(shared[1], rows)
         return [found.get(k, default() if callable(default) else default) for k in keys]
 
     return Loader(batch)
@@ -92,8 +109,9 @@ def _loader(
 class Loaders:
     """This request's DataLoaders, each made on first use (most requests use a few)."""
 
-    def __init__(self, db: Reader) -> None:
+    def __init__(self, db: Reader, shared: SharedRows | None = None) -> None:
         self.db = db
+        self.shared = shared  # providers and topics kept across requests (loaders/shared.py)
         self._similar: dict[int, Loader[int, list[Similar]]] = {}
         self._pages: dict[tuple[AnyScope, PageRequest], Loader[int | None, Page]] = {}
         self._counts: dict[tuple[AnyScope, ArticleFilter], Loader[int | None, int]] = {}
@@ -116,25 +134,28 @@ class Loaders:
     def article_by_path(self) -> Loader[str, ArticleRow | None]:
         return _loader(lambda paths: reads.articles_by_paths(self.db, paths))
 
+    def _shared(self, table: str) -> tuple[SharedRows, str] | None:
+        return None if self.shared is None else (self.shared, table)
+
     @cached_property
     def topic_by_slug(self) -> Loader[str, TopicRow | None]:
-        return _loader(lambda slugs: reads.topics_by_slugs(self.db, slugs))
+        fetch = partial(reads.topics_by_slugs, self.db)
+        return _loader(fetch, shared=self._shared("topics by slug"))
 
     @cached_property
     def provider_by_id(self) -> Loader[int, ProviderRow | None]:
-        return _loader(lambda ids: reads.providers_by_ids(self.db, ids))
+        fetch = partial(reads.providers_by_ids, self.db)
+        return _loader(fetch, shared=self._shared("providers by id"))
 
     @cached_property
     def provider_by_domain(self) -> Loader[str, ProviderRow | None]:
-        return _loader(lambda domains: reads.providers_by_domains(self.db, domains))
+        fetch = partial(reads.providers_by_domains, self.db)
+        return _loader(fetch, shared=self._shared("providers by domain"))
 
     @cached_property
-    def topics_by_article_id(self) -> Loader[int, list[TopicRow]]:
-        return _loader(lambda ids: reads.topics_by_article_ids(self.db, ids), list)
-
-    @cached_property
-    def images_by_article_id(self) -> Loader[int, list[ImageRow]]:
-        return _loader(lambda ids: reads.images_by_article_ids(self.db, ids), list)
+    def topic_by_id(self) -> Loader[int, TopicRow | None]:
+        fetch = partial(reads.topics_by_ids, self.db)
+        return _loader(fetch, shared=self._shared("topics by id"))
 
     @cached_property
     def related_by_article_id(self) -> Loader[int, list[RelatedRow]]:

@@ -52,6 +52,20 @@ def cached(loader: Loader[K, V], key: K, convert: Callable[[V], R]) -> R:
     return later()  # type: ignore[return-value]  # an awaitable, see the docstring
 
 
+def cached_list(loader: Loader[K, V], keys: list[K], convert: Callable[[list[V]], R]) -> R:
+    """`cached` for a list of keys: `convert(values)` now when the loader holds them all."""
+    values = loader.values
+    try:
+        found = [values[key] for key in keys]
+    except KeyError:
+
+        async def later() -> R:
+            return convert(await loader.load_many(keys))
+
+        return later()  # type: ignore[return-value]  # see `cached`
+    return convert(found)
+
+
 async def fill(loader: Loader[K, V], keys: Iterable[K]) -> list[V]:
     """Load `keys` through the loader's batch function in one call (it keeps the values).
 
@@ -118,10 +132,8 @@ async def preload_articles(info: Info, rows: Sequence[ArticleRow], nodes: list[F
     if "provider" in wanted:
         providers = [row.provider_id for row in rows if row.provider_id is not None]
         work.append(fill(loaders.provider_by_id, providers))
-    if "topics" in wanted:
-        work.append(fill(loaders.topics_by_article_id, ids))
-    if "images" in wanted:
-        work.append(fill(loaders.images_by_article_id, ids))
+    if "topics" in wanted:  # images need nothing: they come with the rows
+        work.append(fill(loaders.topic_by_id, [t for row in rows for t in row.topic_ids]))
     if "body" in wanted:
         work.append(fill(loaders.body_by_article_id, ids))
     if "related" in wanted:

@@ -9,7 +9,7 @@ import strawberry
 from loaders.query.sources import Scope
 from loaders.rows import ArticleRow, ProviderRow, RelatedRow, TopicRow
 from schema.context import Info
-from schema.eager import cached
+from schema.eager import cached, cached_list
 from schema.execution import direct
 from schema.ids import global_id
 from schema.scalars import DateTime
@@ -98,12 +98,12 @@ class Article(Node):
     @strawberry.field(description="Topics in the order the article lists them.")
     @direct
     def topics(self, info: Info) -> list[TopicRef]:
-        return cached(info.context.loaders.topics_by_article_id, self.row.id, topics_of)
+        return cached_list(info.context.loaders.topic_by_id, self.row.topic_ids, topics_of)
 
     @strawberry.field(description="Images in the order the article lists them.")
     @direct
     def images(self, info: Info) -> list[Image]:
-        return cached(info.context.loaders.images_by_article_id, self.row.id, images)
+        return images(self.row.image_rows)
 
     @strawberry.field(
         description="The article's `related` references in frontmatter order, each linked "
@@ -223,8 +223,9 @@ def provider_of(row: ProviderRow | None) -> Provider | None:
     return Provider.from_row(row) if row else None
 
 
-def topics_of(rows: list[TopicRow]) -> list[Topic]:
-    return [Topic.from_row(r) for r in rows]
+def topics_of(rows: list[TopicRow | None]) -> list[Topic]:
+    # None: a topic gone since the row was read (an ingest committed in between).
+    return [Topic.from_row(r) for r in rows if r is not None]
 
 
 def references_of(rows: list[RelatedRow]) -> list[RelatedArticle]:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -142,3 +143,39 @@ def test_allow_list_mode_runs_only_registered_documents(tmp_path: Path) -> None:
     assert by_id.json()["data"]["articles"]["nodes"][0]["slug"]
     assert by_text.json() == by_id.json()
     assert other.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+
+
+def _card(title: str, date: str, topic: str, provider: str) -> str:
+    return (
+        f"---\ntitle: {title}\npublishedDateTime: {date}\ntopics: [{topic}]\n"
+        f"provider:\n  name: {provider}\n  domain: shared.test\n---\n"
+    )
+
+
+def test_providers_and_topics_kept_across_requests_follow_an_ingest(tmp_path: Path) -> None:
+    """The store of providers and topics (loaders/shared.py) serves no row of an older
+    corpus: names and counts change with the first request after the ingest."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "one.md").write_text(_card("One", "2030-01-01", "Kept Topic", "Old Name"))
+    db_path = tmp_path / "kept.db"
+    _ingest(content, db_path)
+    query = """{ topic(slug: "kept-topic") { name articleCount }
+      articles(first: 5) { nodes { provider { name articleCount } topics { name } } } }"""
+    with running_server("--db", str(db_path), "--response-cache-mb", "0") as base:
+
+        def ask() -> dict[str, Any]:
+            reply = httpx.post(base + "/graphql", json={"query": query}, timeout=30)
+            data: dict[str, Any] = reply.json()["data"]
+            return data
+
+        before = ask()
+        assert ask() == before  # answered from the kept rows, the same
+        (content / "two.md").write_text(_card("Two", "2031-01-01", "KEPT topic", "New Name"))
+        _ingest(content, db_path)
+        after = ask()
+    assert before["topic"] == {"name": "Kept Topic", "articleCount": 1}
+    assert after["topic"] == {"name": "KEPT topic", "articleCount": 2}
+    providers = [n["provider"] for n in after["articles"]["nodes"]]
+    assert providers == [{"name": "New Name", "articleCount": 2}] * 2
+    assert [n["topics"] for n in after["articles"]["nodes"]] == [[{"name": "KEPT topic"}]] * 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -379,3 +380,62 @@ async def test_a_failed_bulk_ingest_leaves_every_index(
 )
 def test_slug_of_is_the_file_stem(rel: str) -> None:
     assert ingest_module.slug_of(rel) == Path(rel).stem
+
+
+def _card_copies(db_path: Path) -> dict[str, tuple[Any, Any, Any, Any]]:
+    """Per article: its row's images and topic ids, and the same from their own tables."""
+    conn = sqlite3.connect(db_path)
+    try:
+        found = {}
+        rows = conn.execute(
+            "SELECT a.id, a.path, c.images, c.topic_ids FROM articles a "
+            "JOIN article_content c ON c.id = a.id"
+        ).fetchall()
+        for article_id, path, images, topic_ids in rows:
+            table_images = [
+                {"url": r[0], "width": r[1], "height": r[2],
+                 "isCached": None if r[3] is None else bool(r[3])}
+                for r in conn.execute(
+                    "SELECT url, width, height, is_cached FROM images WHERE article_id = ? "
+                    "ORDER BY position", (article_id,),
+                )
+            ]  # fmt: skip
+            table_topics = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT topic_id FROM article_topics WHERE article_id = ? ORDER BY position",
+                    (article_id,),
+                )
+            ]
+            found[path] = (json.loads(images), table_images, topic_ids, ",".join(table_topics))
+        return found
+    finally:
+        conn.close()
+
+
+async def test_the_content_row_copies_images_and_topics_in_order(
+    tmp_path: Path, content: Path
+) -> None:
+    db_path = tmp_path / "n.db"
+    card = content / "card.md"
+    card.write_text(
+        "---\ntitle: Card\npublishedDateTime: 2022-01-01\ntopics: [Zeta, Alpha, Zeta]\n"
+        "images:\n  - url: https://x.test/1.jpg\n    width: 10\n    height: 5\n"
+        "  - url: https://x.test/2.jpg\n---\n"
+    )
+    await ingest(db_path, [content])
+    # An edit that drops a topic (its id may be reused by the next new topic) and an image.
+    card.write_text(card.read_text().replace("[Zeta, Alpha, Zeta]", "[Beta, Alpha]").replace(
+        "  - url: https://x.test/2.jpg\n", ""))  # fmt: skip
+    (content / "other.md").write_text(
+        "---\ntitle: Other\npublishedDateTime: 2022-01-02\ntopics: [Gamma]\n---\n"
+    )
+    await ingest(db_path, [content])
+    copies = _card_copies(db_path)
+    assert len(copies) > 5
+    for path, (images, table_images, topic_ids, table_topics) in copies.items():
+        assert images == table_images and topic_ids == table_topics, path
+    images, _, topic_ids, _ = copies["card.md"]
+    assert [i["url"] for i in images] == ["https://x.test/1.jpg"]
+    assert images[0]["width"] == 10 and len(topic_ids.split(",")) == 2
+    assert any(imgs for imgs, *_ in copies.values() if imgs != images)  # fixtures have images
