@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -103,13 +102,30 @@ async def each(info: Info, work: Sequence[Awaitable[R]]) -> list[R]:
     return results
 
 
+# children() by the identities of its nodes: prepared documents are kept across requests
+# (schema/build.py), so a page's resolver asks about the same nodes every time. Each
+# entry holds its nodes, so their ids cannot be reused while it lives; a node belongs
+# to one document, whose fragments it is read with.
+_CHILDREN: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], Fields]] = {}
+CHILDREN_KEPT = 1024  # as many as selection plans (schema/plans.py)
+
+
 def children(info: Info, nodes: Iterable[FieldNode]) -> Fields:
-    """The fields selected under `nodes`, by field name (fragments expanded)."""
+    """The fields selected under `nodes`, by field name (fragments expanded). Read-only:
+    the mapping is shared by every request of the document."""
+    nodes = tuple(nodes)
+    key = tuple(map(id, nodes))
+    known = _CHILDREN.get(key)
+    if known is not None and all(a is b for a, b in zip(known[0], nodes, strict=True)):
+        return known[1]
     fragments = info._raw_info.fragments
-    found: Fields = defaultdict(list)
+    found: Fields = {}
     for node in nodes:
         for field in selected_fields(node.selection_set, fragments):
-            found[field.name.value].append(field)
+            found.setdefault(field.name.value, []).append(field)
+    if len(_CHILDREN) >= CHILDREN_KEPT:
+        _CHILDREN.clear()
+    _CHILDREN[key] = (nodes, found)
     return found
 
 

@@ -26,6 +26,15 @@ resolvers are marked `@direct` and called by graphql-core without the wrapper
 (`install_direct_resolvers`), with their arguments renamed to the Python names.
 graphql-core's own resolve info has the same `context`, which is all a direct
 resolver may use.
+
+Lean resolvers
+--------------
+The resolvers that start a page (`articles`, `topic`, `Topic.articles`, `search`…)
+need Strawberry's Info and may take input objects, but have no extensions either. For
+them the wrapper's cost is converting every argument by name (a camel-case conversion
+and a type walk each, for arguments that are plain scalars already): marked `@lean`,
+they are called with a Strawberry Info made directly, and only arguments of other
+types than scalars go through Strawberry's conversion, as they would have.
 """
 
 from __future__ import annotations
@@ -36,7 +45,10 @@ from typing import Any, TypeVar
 
 from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 from strawberry import Schema
+from strawberry.relay import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import StrawberryArgument, convert_argument
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.field import StrawberryField
 
 from schema.plans import Entry, Fallback, Planned, answer_leaf, cached_plan, leaf_entry
@@ -119,8 +131,16 @@ def direct(resolver: F) -> F:
     return resolver
 
 
+def lean(resolver: F) -> F:
+    """Mark a resolver that Strawberry's wrapper needs only to make its Info and to
+    convert its non-scalar arguments (see above)."""
+    resolver.newsgraph_lean = True  # type: ignore[attr-defined]
+    return resolver
+
+
 def install_direct_resolvers(schema: Schema) -> int:
-    """Let graphql-core call the `@direct` resolvers of `schema` itself; how many."""
+    """Let graphql-core call the `@direct` and `@lean` resolvers of `schema` itself;
+    how many."""
     installed = 0
     for named in schema._schema.type_map.values():
         if not isinstance(named, GraphQLObjectType):
@@ -129,31 +149,79 @@ def install_direct_resolvers(schema: Schema) -> int:
             definition = field_def.extensions.get("strawberry-definition")
             resolver = getattr(definition, "base_resolver", None)
             func = getattr(resolver, "wrapped_func", None)
-            if callable(func) and getattr(func, "newsgraph_direct", False):
-                where = f"{named.name}.{definition.name}"
-                if definition.extensions:
-                    raise TypeError(f"{where}: @direct with extensions")
-                field_def.resolve = _calling(func, _python_names(schema, where, definition,
-                                                                 field_def))  # fmt: skip
-                installed += 1
+            is_direct = getattr(func, "newsgraph_direct", False)
+            if not callable(func) or not (is_direct or getattr(func, "newsgraph_lean", False)):
+                continue
+            where = f"{named.name}.{definition.name}"
+            if definition.extensions:
+                raise TypeError(f"{where}: @direct or @lean with extensions")
+            names, others = _python_names(schema, definition, field_def)
+            if is_direct:
+                if others:
+                    raise TypeError(f"{where}: @direct takes scalar arguments only {others}")
+                field_def.resolve = _calling(func, names)
+            else:
+                field_def.resolve = _calling_lean(schema, definition, func, names, others)
+            installed += 1
     return installed
 
 
 def _python_names(
-    schema: Schema, where: str, definition: StrawberryField, field_def: GraphQLField
-) -> dict[str, str]:
-    """GraphQL argument name → Python parameter name; only scalar arguments qualify
-    (Strawberry would convert anything else)."""
+    schema: Schema, definition: StrawberryField, field_def: GraphQLField
+) -> tuple[dict[str, str], dict[str, StrawberryArgument]]:
+    """GraphQL argument name → Python parameter name, and the arguments that are not
+    scalars (Strawberry converts them) by GraphQL name."""
     names = {}
+    others = {}
     for argument in definition.arguments:
         graphql_name = schema.config.name_converter.from_argument(argument)
         arg_type = field_def.args[graphql_name].type
         if isinstance(arg_type, GraphQLNonNull):
             arg_type = arg_type.of_type
-        if not isinstance(arg_type, GraphQLScalarType):
-            raise TypeError(f"{where}: @direct takes scalar arguments only ({graphql_name})")
+        if not isinstance(arg_type, GraphQLScalarType) or _converted(argument.type):
+            others[graphql_name] = argument
         names[graphql_name] = argument.python_name
-    return names
+    return names, others
+
+
+def _converted(arg_type: Any) -> bool:
+    """Whether Strawberry turns a scalar argument into something else (a GlobalID, a
+    Maybe): such arguments take its conversion."""
+    if isinstance(arg_type, StrawberryMaybe):
+        return True
+    if isinstance(arg_type, StrawberryOptional):
+        arg_type = arg_type.of_type
+    return arg_type is GlobalID
+
+
+def _calling_lean(
+    schema: Schema,
+    definition: StrawberryField,
+    func: Callable[..., Any],
+    names: dict[str, str],
+    others: dict[str, StrawberryArgument],
+) -> Callable[..., Any]:
+    """graphql-core's resolver for `func(self, info, **arguments)` with Strawberry's Info
+    and arguments as Strawberry's wrapper would pass them."""
+    if list(inspect.signature(func).parameters)[1:2] != ["info"]:
+        raise TypeError(f"{definition.name}: @lean resolvers take (self, info, ...)")
+    info_class = schema.config.info_class
+    config = schema.config
+    scalars = schema.schema_converter.scalar_registry
+
+    def resolve(source: Any, info: Any, **args: Any) -> Any:
+        strawberry_info = info_class(_raw_info=info, _field=definition)
+        kwargs = {}
+        for name, value in args.items():
+            argument = others.get(name)
+            if argument is not None:
+                value = convert_argument(value=value, type_=argument.type, config=config,
+                                         scalar_registry=scalars, info=strawberry_info,
+                                         path=(name,))  # fmt: skip
+            kwargs[names[name]] = value
+        return func(source, strawberry_info, **kwargs)
+
+    return resolve
 
 
 def _calling(func: Callable[..., Any], names: dict[str, str]) -> Callable[..., Any]:

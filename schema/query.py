@@ -16,6 +16,7 @@ from loaders.watch import read_state
 from schema.context import Info
 from schema.eager import fill, preload_articles
 from schema.errors import PublicError, checked_text
+from schema.execution import lean
 from schema.filters import FilterArg
 from schema.ids import parse_global_id
 from schema.limits import DEFAULT_PAGE_SIZE
@@ -76,6 +77,7 @@ class Query:
         "tracking parameters are ignored); when several articles share a URL the first by "
         "path is returned."
     )
+    @lean
     async def article(
         self,
         info: Info,
@@ -113,6 +115,7 @@ class Query:
         "`totalCount` and `facets` work as on `articles`. A query that cannot be searched "
         "is an error with code INVALID_SEARCH."
     )
+    @lean
     async def search(
         self,
         info: Info,
@@ -179,6 +182,7 @@ class Query:
         description="A topic by slug; a name is accepted too (`Computer Vision` finds "
         "`computer-vision`). Null when unknown."
     )
+    @lean
     async def topic(
         self,
         info: Info,

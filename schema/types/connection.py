@@ -16,7 +16,7 @@ from loaders.query.pages import PageRequest
 from loaders.query.sources import Scope
 from schema.context import Info
 from schema.eager import cached, load_one, preload_connection
-from schema.execution import direct
+from schema.execution import direct, lean
 from schema.filters import ArticleFilterInput, FilterArg
 from schema.ids import encode_article_cursor
 from schema.ordering import ArticleOrder, OrderByArg, to_ordering
@@ -138,4 +138,4 @@ def article_list(scope: Scope, parent: Callable[[Any], int | None], description:
             after=after, last=last, before=before, offset=offset,
         )  # fmt: skip
 
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(resolver=lean(resolve), description=description)

@@ -48,6 +48,17 @@ QUERIES = [
       b: highlights { excerpt body } } } s: search(query: "graphs") { edges {
       highlights { title excerpt } } } }""",
     # the same answered by plans: literal markers and defaults
+    # arguments of lean resolvers: input objects and lists of them from literals and
+    # variables (converted by Strawberry), scalars passed as they are, and bad values
+    """query ($f: ArticleFilter, $q: Int) { articles(first: 5, filter: {or: [{topics:
+      ["graphs"]}, {not: {published: true}}], publishedAfter: "2020-01-01T00:00:00Z",
+      quality: {min: 0}}, orderBy: [{field: QUALITY, direction: ASC}, {field: TITLE}]) {
+        totalCount nodes { slug quality } }
+      t: topic(slug: "Graphs") { name articles(first: 2, filter: $f, orderBy: []) {
+        nodes { slug } } }
+      s: search(query: "graphs", filter: {hasImage: false}, first: $q) { totalCount }
+      bad: topic(slug: "graphs") { articles(first: -1, filter: {types: ["x"]}) {
+        totalCount } } }""",
     """{ search(query: "graphs OR ordering", first: 5) { edges { cursor score
       h: highlights(start: "[", end: "]", ellipsis: "...", snippetWords: 4) { title body }
       highlights { title excerpt body } node { slug provider { name } } } } }""",
@@ -58,7 +69,9 @@ QUERIES = [
 async def test_fast_paths_give_the_same_response(reader: Reader, query: str) -> None:
     def run(which: Any) -> Any:
         return which.execute(
-            query, variable_values={"s": "early"}, context_value=Context(db=reader)
+            query,
+            variable_values={"s": "early", "f": {"hasImage": True, "quality": {"max": 90}}},
+            context_value=Context(db=reader),
         )
 
     fast, plain = await run(schema), await run(PLAIN)
@@ -69,10 +82,16 @@ async def test_fast_paths_give_the_same_response(reader: Reader, query: str) -> 
 
 def test_the_per_article_resolvers_skip_strawberrys_wrapper() -> None:
     article = schema._schema.type_map["Article"]
-    direct = {n for n, f in article.fields.items() if f.resolve.__qualname__.startswith("_calling")}  # type: ignore[union-attr]
+    called = {n: f.resolve.__qualname__ for n, f in article.fields.items()}  # type: ignore[union-attr]
+    direct = {n for n, name in called.items() if name.startswith("_calling.")}
     assert {"provider", "topics", "images", "related", "body"} <= direct
-    # Fields with arguments other than scalars keep Strawberry's argument handling.
+    # Fields with arguments other than scalars are not direct: lean (Strawberry converts
+    # those arguments) or Strawberry's own wrapper.
     assert "relatedBy" not in direct and "similar" not in direct
+    assert called["relatedBy"].startswith("_calling_lean.")
+    query = schema._schema.type_map["Query"].fields  # type: ignore[union-attr]
+    for name in ("articles", "article", "topic", "search"):
+        assert query[name].resolve.__qualname__.startswith("_calling_lean."), name
     highlights = schema._schema.type_map["SearchEdge"].fields["highlights"]  # type: ignore[union-attr]
     assert highlights.resolve.__qualname__.startswith("_calling")  # type: ignore[union-attr]
 
