@@ -54,8 +54,9 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state.reader = await Reader.open(
-            settings.db, settings.read_connections, settings.inline_sql_ms / 1000
-        )
+            settings.db, settings.read_connections, settings.inline_sql_ms / 1000,
+            settings.sql_cache_mb,
+        )  # fmt: skip
         state.watcher = CorpusWatcher(state.reader, settings.poll_seconds)
         await state.watcher.start()
         # Everything alive now (modules, the schema, graphql-core's and Strawberry's

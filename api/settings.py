@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.parse import DEFAULT_MAX_BYTES
-from loaders.reader import DEFAULT_INLINE_SECONDS, DEFAULT_POOL_SIZE
+from loaders.reader import DEFAULT_INLINE_SECONDS, DEFAULT_LOOP_CACHE_MB, DEFAULT_POOL_SIZE
 from loaders.trending import DEFAULT_HALF_LIFE_HOURS
 from loaders.watch import DEFAULT_POLL_SECONDS
 from schema.limits import DEFAULT_LIMITS, Limits
@@ -134,6 +134,7 @@ class Settings:
     trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS
     read_connections: int = DEFAULT_POOL_SIZE
     inline_sql_ms: float = DEFAULT_INLINE_SECONDS * 1000
+    sql_cache_mb: int = DEFAULT_LOOP_CACHE_MB
     log_level: str = "info"
     access_log: bool = True
     poll_seconds: float = DEFAULT_POLL_SECONDS
@@ -207,6 +208,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("inline_sql_ms", "--inline-sql-ms", "INLINE_SQL_MS", non_negative_float,
            "how long a statement may run on the event loop before it moves to a read "
            "connection's thread, in milliseconds (0: every statement on a thread)"),
+    Option("sql_cache_mb", "--sql-cache-mb", "SQL_CACHE_MB", non_negative_int,
+           "page cache of the SQLite connection statements run on first, per process, "
+           "in MB (0: SQLite's default, 2 MB); filled only as pages are read"),
     Option("log_level", "--log-level", "LOG_LEVEL", log_level,
            f"log level: {', '.join(LOG_LEVELS)}"),
     Option("access_log", "--access-log", "ACCESS_LOG", on_off,

@@ -112,7 +112,7 @@ def test_settings_round_trip_through_the_environment() -> None:
     settings = Settings(
         db=Path("/x.db"), introspection=False, cors_origins=("https://a", "https://b"),
         allow_list=Path("/m.json"), max_cost=7, poll_seconds=0.25, mode="development",
-        inline_sql_ms=0.5,
+        inline_sql_ms=0.5, sql_cache_mb=7,
     )  # fmt: skip
     assert Settings.from_env(settings.to_env()) == settings
     assert settings.limits.max_cost == 7 and not settings.production

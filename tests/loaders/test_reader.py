@@ -132,3 +132,21 @@ async def test_a_budget_shorter_than_the_slice_stops_the_statement_on_the_loop(
             await reader.fetch(MEDIUM)
         assert time.monotonic() - started < 0.25  # stopped at the budget, not the slice
         assert reader.statements_moved == 0  # nothing was left to run on a thread
+
+
+async def test_the_loop_connection_has_its_own_page_cache(fixture_db: Path) -> None:
+    reader = await Reader.open(fixture_db, size=1, loop_cache_mb=3)
+    try:
+        assert reader.runs_inline
+        # PRAGMA cache_size answers on the connection it runs on: the loop's.
+        assert await reader.fetch("PRAGMA cache_size") == [(-3 * 1024,)]
+        pool = reader._conns[0].raw
+        assert pool.execute("PRAGMA cache_size").fetchone()[0] != -3 * 1024
+    finally:
+        await reader.close()
+    reader = await Reader.open(fixture_db, size=1, loop_cache_mb=0)
+    try:  # 0: SQLite's own default, as every other connection has it
+        default = reader._conns[0].raw.execute("PRAGMA cache_size").fetchone()[0]
+        assert await reader.fetch("PRAGMA cache_size") == [(default,)]
+    finally:
+        await reader.close()
