@@ -80,10 +80,16 @@ def _in(column: str, values: Sequence[Any]) -> Condition:
     return Condition(f"{column} IN ({placeholders(values)})", list(values))
 
 
-def _topic_ids(slugs: Sequence[str]) -> Condition:
+def _topic_ids(slugs: Sequence[str], walk: bool) -> Condition:
+    topic_ids = f"(SELECT id FROM topics WHERE slug IN ({placeholders(slugs)}))"
+    if walk:  # tested per row, through article_topics' primary key
+        return Condition(
+            "EXISTS (SELECT 1 FROM article_topics AS ft WHERE ft.article_id = a.id "
+            f"AND ft.topic_id IN {topic_ids})",
+            list(slugs),
+        )
     return Condition(
-        "a.id IN (SELECT article_id FROM article_topics WHERE topic_id IN "
-        f"(SELECT id FROM topics WHERE slug IN ({placeholders(slugs)})))",
+        f"a.id IN (SELECT article_id FROM article_topics WHERE topic_id IN {topic_ids})",
         list(slugs),
     )
 
@@ -104,16 +110,16 @@ def _count_test(column: str, present: bool) -> Condition:
     return Condition(f"{column} {'>' if present else '='} 0", [])
 
 
-def _leaves(f: ArticleFilter) -> list[Condition]:
+def _leaves(f: ArticleFilter, walk: bool) -> list[Condition]:
     found: list[Condition] = []
     if f.topics:
-        found.append(_topic_ids(f.topics))
-    found.extend(_topic_ids([slug]) for slug in f.all_topics)
+        found.append(_topic_ids(f.topics, walk))
+    found.extend(_topic_ids([slug], walk) for slug in f.all_topics)
     if f.providers:
         found.append(
             Condition(
-                "a.provider_id IN (SELECT id FROM providers WHERE domain IN "
-                f"({placeholders(f.providers)}))",
+                f"{'+' if walk else ''}a.provider_id IN (SELECT id FROM providers WHERE "
+                f"domain IN ({placeholders(f.providers)}))",
                 list(f.providers),
             )
         )
@@ -139,8 +145,51 @@ def _leaves(f: ArticleFilter) -> list[Condition]:
     if f.has_related is not None:
         found.append(_count_test("a.related_count", f.has_related))
     if f.slugs:
-        found.append(_in("a.slug", f.slugs))
+        found.append(_in("+a.slug" if walk else "a.slug", f.slugs))
     return found
+
+
+def indexable(f: ArticleFilter) -> bool:
+    """Whether SQLite could collect the articles of `f` through indexes (topics,
+    providers, slugs) rather than walk an order and test every row."""
+    if f.topics or f.all_topics or f.providers or f.slugs:
+        return True
+    if any(indexable(child) for child in f.all_of):
+        return True
+    return bool(f.any_of) and all(indexable(child) for child in f.any_of)
+
+
+def estimate(f: ArticleFilter, topics: dict[str, int], providers: dict[str, int]) -> int | None:
+    """At most how many articles `f` matches, from the stored counts of the topics and
+    providers it names (by slug and domain); None when no indexable part bounds it."""
+    bounds: list[int] = []
+    if f.topics:
+        bounds.append(sum(topics.get(slug, 0) for slug in f.topics))
+    bounds.extend(topics.get(slug, 0) for slug in f.all_topics)
+    if f.providers:
+        bounds.append(sum(providers.get(domain, 0) for domain in f.providers))
+    if f.slugs:
+        bounds.append(len(f.slugs))
+    for child in f.all_of:
+        bound = estimate(child, topics, providers)
+        if bound is not None:
+            bounds.append(bound)
+    if f.any_of:
+        either = [estimate(child, topics, providers) for child in f.any_of]
+        if all(bound is not None for bound in either):
+            bounds.append(sum(bound for bound in either if bound is not None))
+    return min(bounds) if bounds else None
+
+
+def named(f: ArticleFilter) -> tuple[set[str], set[str]]:
+    """The topic slugs and provider domains `f` names anywhere."""
+    topics = {*f.topics, *f.all_topics}
+    providers = set(f.providers)
+    for child in (*f.all_of, *f.any_of, *([f.negated] if f.negated else [])):
+        more_topics, more_providers = named(child)
+        topics |= more_topics
+        providers |= more_providers
+    return topics, providers
 
 
 def _join(parts: list[Condition], operator: str) -> Condition:
@@ -150,14 +199,20 @@ def _join(parts: list[Condition], operator: str) -> Condition:
     return Condition(sql, [v for p in parts for v in p.params])
 
 
-def compile_filter(f: ArticleFilter) -> Condition:
-    """The SQL condition over `a` (the articles table) that `f` describes."""
-    parts = _leaves(f)
-    parts.extend(compile_filter(child) for child in f.all_of)
+def compile_filter(f: ArticleFilter, *, walk: bool = False) -> Condition:
+    """The SQL condition over `a` (the articles table) that `f` describes.
+
+    Topics, providers and slugs are written so that SQLite can collect their articles
+    through an index (a page of a sparse filter sorts the few it finds) or, with
+    `walk`, so that it tests each row instead: a page of a dense filter walks its
+    order's index and stops at the page's end (see loaders/query/pages.py).
+    """
+    parts = _leaves(f, walk)
+    parts.extend(compile_filter(child, walk=walk) for child in f.all_of)
     if f.any_of:
-        parts.append(_join([compile_filter(child) for child in f.any_of], "OR"))
+        parts.append(_join([compile_filter(child, walk=walk) for child in f.any_of], "OR"))
     if f.negated is not None:
-        inner = compile_filter(f.negated)
+        inner = compile_filter(f.negated, walk=walk)
         # ifnull: a NULL (a missing value) must count as "did not match" before NOT.
         parts.append(Condition(f"NOT ifnull(({inner.sql}), 0)", inner.params))
     return _join(parts, "AND") if parts else Condition.true()
