@@ -1,4 +1,4 @@
-"""Per-request DataLoaders: every nested field of a page costs one statement.
+"""Per-request DataLoaders: every nested level of a page costs at most one statement.
 
 Loaders live for one request only (made in `Loaders.__init__`), so they never
 serve stale rows across ingests and never leak between users. Providers and topics
