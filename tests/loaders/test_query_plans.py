@@ -220,3 +220,52 @@ async def test_walking_and_collecting_give_the_same_pages(
             assert answers[0] == answers[1], (article_filter, ordering)
             compared += sum(len(ids) for ids, _ in answers[0])
     assert compared > 300  # the filters do find articles
+
+
+async def test_a_union_of_topics_providers_and_slugs_is_counted_from_indexes(
+    reader: Reader, corpus_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders.query import pages
+
+    topics, providers = await _named(corpus_db)
+    conn = sqlite3.connect(corpus_db)
+    # An article of the biggest provider in the biggest topic: counted once in their union.
+    both = conn.execute(
+        "SELECT a.slug FROM articles a JOIN article_topics t ON t.article_id = a.id "
+        "JOIN topics tp ON tp.id = t.topic_id JOIN providers p ON p.id = a.provider_id "
+        "WHERE tp.slug = ? AND p.domain = ? LIMIT 1",
+        (topics[0], providers[0]),
+    ).fetchone()[0]
+    conn.close()
+    filters = [
+        ArticleFilter(topics=(topics[0], topics[1])),
+        ArticleFilter(providers=(providers[0], providers[1])),
+        ArticleFilter(slugs=(both, both, "no-such-slug")),
+        ArticleFilter(any_of=(ArticleFilter(topics=(topics[0],)),
+                              ArticleFilter(providers=(providers[0],)),
+                              ArticleFilter(slugs=(both,)))),
+        ArticleFilter(any_of=(ArticleFilter(any_of=(ArticleFilter(topics=(topics[2],)),)),
+                              ArticleFilter(topics=(topics[0], topics[2])))),
+    ]  # fmt: skip
+    for article_filter in filters:
+        counter = StatementCounter()
+        await reader.set_trace(counter)
+        try:
+            fast = await pages.article_counts(reader, Scope.ALL, article_filter, [None])
+        finally:
+            await reader.set_trace(None)
+        assert len(counter.traced) == 1 and "count(DISTINCT x)" in counter.traced[0][0]
+        assert "articles AS a" not in counter.traced[0][0]
+        with monkeypatch.context() as patched:
+            patched.setattr(pages, "id_union", lambda f: None)
+            plain = await pages.article_counts(reader, Scope.ALL, article_filter, [None])
+        assert fast == plain and plain[None] > 0, article_filter
+    # Anything else is counted as before.
+    mixed = ArticleFilter(topics=(topics[0], topics[1]), published=True)
+    counter = StatementCounter()
+    await reader.set_trace(counter)
+    try:
+        await pages.article_counts(reader, Scope.ALL, mixed, [None])
+    finally:
+        await reader.set_trace(None)
+    assert "count(DISTINCT x)" not in counter.traced[0][0]
