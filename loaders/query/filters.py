@@ -80,8 +80,13 @@ def _in(column: str, values: Sequence[Any]) -> Condition:
     return Condition(f"{column} IN ({placeholders(values)})", list(values))
 
 
+def _ids_of(table: str, key: str, values: Sequence[str]) -> str:
+    """A subquery of the ids of the topics (by slug) or providers (by domain) named."""
+    return f"(SELECT id FROM {table} WHERE {key} IN ({placeholders(values)}))"
+
+
 def _topic_ids(slugs: Sequence[str], walk: bool) -> Condition:
-    topic_ids = f"(SELECT id FROM topics WHERE slug IN ({placeholders(slugs)}))"
+    topic_ids = _ids_of("topics", "slug", slugs)
     if walk:  # tested per row, through article_topics' primary key
         return Condition(
             "EXISTS (SELECT 1 FROM article_topics AS ft WHERE ft.article_id = a.id "
@@ -116,13 +121,9 @@ def _leaves(f: ArticleFilter, walk: bool) -> list[Condition]:
         found.append(_topic_ids(f.topics, walk))
     found.extend(_topic_ids([slug], walk) for slug in f.all_topics)
     if f.providers:
-        found.append(
-            Condition(
-                f"{'+' if walk else ''}a.provider_id IN (SELECT id FROM providers WHERE "
-                f"domain IN ({placeholders(f.providers)}))",
-                list(f.providers),
-            )
-        )
+        providers = _ids_of("providers", "domain", f.providers)
+        column = "+a.provider_id" if walk else "a.provider_id"
+        found.append(Condition(f"{column} IN {providers}", list(f.providers)))
     # `+` keeps SQLite from driving a page through the index of a column with a few
     # values (half the corpus is `published`): walking the order's index and testing
     # each row is far cheaper. Those indexes serve the facets' GROUP BY instead.
@@ -188,13 +189,13 @@ def id_union(f: ArticleFilter) -> Condition | None:
     if f == ArticleFilter(topics=f.topics) and f.topics:
         return Condition(
             "SELECT article_id AS x FROM article_topics WHERE topic_id IN "
-            f"(SELECT id FROM topics WHERE slug IN ({placeholders(f.topics)}))",
+            + _ids_of("topics", "slug", f.topics),
             list(f.topics),
         )
     if f == ArticleFilter(providers=f.providers) and f.providers:
         return Condition(
             "SELECT id AS x FROM articles WHERE provider_id IN "
-            f"(SELECT id FROM providers WHERE domain IN ({placeholders(f.providers)}))",
+            + _ids_of("providers", "domain", f.providers),
             list(f.providers),
         )
     if f == ArticleFilter(slugs=f.slugs) and f.slugs:
