@@ -629,6 +629,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
         assert a is not None
         provider_id = run.providers[a.provider.domain] if a.provider else None
         trending = trending_key(a.heat, a.quality, a.published_ts, run.half_life_hours)
+        topic_ids = [run.topics[slug] for slug in a.topic_slugs]
         article_rows.append((
             article_id, rel, root_id, slug_of(rel), digest, a.published_ts,
             published_month(a.published_at), provider_id, a.type, a.category, a.published,
@@ -639,16 +640,15 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
             article_id, a.title, a.excerpt, a.published_at, a.original_url, a.web_url,
             a.amp_url, a.cdn_amp_url, a.featured_content, a.provider.name if a.provider else None,
             _images_json(a.provider.images) if a.provider else "[]", "\n".join(a.topics),
-            _images_json(a.images), ",".join(str(run.topics[slug]) for slug in a.topic_slugs),
+            _images_json(a.images), ",".join(map(str, topic_ids)),
             a.body, a.secured, a.frontmatter_json,
         ))  # fmt: skip
         run.changed_ids.add(article_id)
         if provider_id is not None:
             run.affected_providers.add(provider_id)
-        for pos, (name, slug) in enumerate(zip(a.topics, a.topic_slugs, strict=True)):
-            topic_id = run.topics[slug]
+        for pos, (name, topic_id) in enumerate(zip(a.topics, topic_ids, strict=True)):
             topic_rows.append((article_id, pos, topic_id, name, a.published_ts, trending))
-            run.affected_topics.add(topic_id)
+        run.affected_topics.update(topic_ids)
         image_rows.extend(
             (article_id, pos, img.url, img.width, img.height, img.is_cached)
             for pos, img in enumerate(a.images)

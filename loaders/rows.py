@@ -37,6 +37,13 @@ def _images_from_json(items: str) -> tuple[ImageRow, ...]:
     )
 
 
+# A page reads an article's topic ids twice (to load its topics, to answer them), and
+# the same few combinations recur across articles.
+@lru_cache(maxsize=4096)
+def _ids_from_text(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",")) if text else ()
+
+
 class ArticleRow(NamedTuple):
     """An article as a page or a lookup returns it: everything but its body."""
 
@@ -70,10 +77,9 @@ class ArticleRow(NamedTuple):
         return _images_from_json(self.images_json)
 
     @property
-    def topic_ids(self) -> list[int]:
+    def topic_ids(self) -> tuple[int, ...]:
         """Its topics' ids in the order the article lists them."""
-        text = self.topic_ids_text
-        return [int(t) for t in text.split(",")] if text else []
+        return _ids_from_text(self.topic_ids_text)
 
 
 # The columns of ArticleRow, in order, from `articles AS a JOIN article_content AS c`.

@@ -51,7 +51,7 @@ def cached(loader: Loader[K, V], key: K, convert: Callable[[V], R]) -> R:
     return later()  # type: ignore[return-value]  # an awaitable, see the docstring
 
 
-def cached_list(loader: Loader[K, V], keys: list[K], convert: Callable[[list[V]], R]) -> R:
+def cached_list(loader: Loader[K, V], keys: Sequence[K], convert: Callable[[list[V]], R]) -> R:
     """`cached` for a list of keys: `convert(values)` now when the loader holds them all."""
     values = loader.values
     try:

@@ -150,19 +150,10 @@ def _leaves(f: ArticleFilter, walk: bool) -> list[Condition]:
     return found
 
 
-def indexable(f: ArticleFilter) -> bool:
-    """Whether SQLite could collect the articles of `f` through indexes (topics,
-    providers, slugs) rather than walk an order and test every row."""
-    if f.topics or f.all_topics or f.providers or f.slugs:
-        return True
-    if any(indexable(child) for child in f.all_of):
-        return True
-    return bool(f.any_of) and all(indexable(child) for child in f.any_of)
-
-
 def estimate(f: ArticleFilter, topics: dict[str, int], providers: dict[str, int]) -> int | None:
     """At most how many articles `f` matches, from the stored counts of the topics and
-    providers it names (by slug and domain); None when no indexable part bounds it."""
+    providers it names (by slug and domain); None when nothing SQLite could collect
+    through an index (topics, providers, slugs) bounds it."""
     bounds: list[int] = []
     if f.topics:
         bounds.append(sum(topics.get(slug, 0) for slug in f.topics))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from loaders.db import chunked
+from loaders.db import chunked, placeholders
 from loaders.query.filters import (
     EMPTY_FILTER,
     ArticleFilter,
@@ -20,7 +20,6 @@ from loaders.query.filters import (
     compile_filter,
     estimate,
     id_union,
-    indexable,
     named,
 )
 from loaders.query.ordering import NEWEST_FIRST, Ordering
@@ -180,21 +179,21 @@ async def _walks(db: Reader, request: PageRequest) -> bool:
     for these filters only).
     """
     _, rest = one_parent(Scope.ALL, None, request.filter, request.ordering)
-    if not indexable(rest):
+    if estimate(rest, {}, {}) is None:  # nothing SQLite could collect through an index
         return False
     topics, providers = named(rest)
     parts = ["SELECT 0, NULL, max(id) FROM articles"]
     params: list[Any] = []
     for kind, table, key, values in (
-        (1, "topics", "slug", topics),
-        (2, "providers", "domain", providers),
+        (1, "topics", "slug", sorted(topics)),
+        (2, "providers", "domain", sorted(providers)),
     ):
         if values:
             parts.append(
                 f"SELECT {kind}, {key}, article_count FROM {table} "
-                f"WHERE {key} IN ({', '.join('?' * len(values))})"
+                f"WHERE {key} IN ({placeholders(values)})"
             )
-            params.extend(sorted(values))
+            params.extend(values)
     rows = await db.fetch(" UNION ALL ".join(parts), params)
     total = next((r[2] for r in rows if r[0] == 0), None) or 0
     counts = {kind: {r[1]: r[2] for r in rows if r[0] == kind} for kind in (1, 2)}
@@ -217,7 +216,7 @@ async def _stored_counts(
     keys = [p for p in parents if p is not None]
     for part in chunked(keys, MAX_COUNT_KEYS):
         rows = await db.fetch(
-            f"SELECT id, article_count FROM {table} WHERE id IN ({', '.join('?' * len(part))})",
+            f"SELECT id, article_count FROM {table} WHERE id IN ({placeholders(part)})",
             part,
         )
         counts.update({r[0]: r[1] for r in rows})
