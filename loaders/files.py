@@ -14,6 +14,7 @@ import os
 import stat
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -166,8 +167,17 @@ def load_files(tasks: Sequence[FileTask]) -> list[FileResult]:
     return [load_file(task) for task in tasks]
 
 
+def worker_pool(processes: int) -> ProcessPoolExecutor:
+    """A pool of `processes` processes for an ingest's CPU work (parsing files, building
+    search top lists). Spawned, not forked: forking a process that runs aiosqlite's
+    threads is unsafe. Its processes end with the ingest, however it ends."""
+    return ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
+    )
+
+
 def exit_with_parent() -> None:
-    """Pool initializer: a parse process ends as soon as the ingest that started it dies.
+    """Pool initializer: a worker process ends as soon as the ingest that started it dies.
 
     An ingest killed with `kill -9` cannot shut its pool down, and its workers wait on
     a task queue whose write end they hold themselves, so they would never see EOF

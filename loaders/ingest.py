@@ -14,16 +14,14 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import aiosqlite
 import orjson
 
-from loaders import db
+from loaders import building, db
 from loaders.files import (
     Candidate,
     FileResult,
@@ -31,8 +29,8 @@ from loaders.files import (
     Stamp,
     Status,
     discover,
-    exit_with_parent,
     load_files,
+    worker_pool,
 )
 from loaders.parse import DEFAULT_MAX_BYTES, ParsedImage
 from loaders.query.facets import refresh_corpus_facets
@@ -154,6 +152,7 @@ class _Run:
     affected_topics: set[int] = field(default_factory=set)
     affected_urls: set[str] = field(default_factory=set)
     deferred: list[FileResult] = field(default_factory=list)
+    lists_later: bool = False  # the search top lists are built after COMMIT
 
 
 async def ingest(
@@ -166,18 +165,30 @@ async def ingest(
     trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
     rehash: bool = False,
 ) -> IngestReport:
-    """Open `db_path` (creating it), ingest `paths`, close. See `ingest_into`."""
-    conn = await db.connect(db_path)
+    """Open `db_path`, ingest `paths`, close. See `ingest_into`.
+
+    A database that does not exist yet is built in a private file and appears at
+    `db_path` only once complete (loaders/building.py); the report's time then runs
+    until it is there.
+    """
+    started = time.perf_counter()
+    options: dict[str, Any] = {
+        "max_bytes": max_bytes,
+        "workers": workers,
+        "on_progress": on_progress,
+        "trending_half_life_hours": trending_half_life_hours,
+        "rehash": rehash,
+    }
+    target = Path(db_path)
+    await asyncio.to_thread(building.remove_abandoned, target)
+    if not await asyncio.to_thread(target.exists):
+        async with building.new_database(target) as (conn, private):
+            report = await ingest_into(conn, paths, private_file=private, **options)
+        report.seconds = time.perf_counter() - started
+        return report
+    conn = await db.connect(target)
     try:
-        return await ingest_into(
-            conn,
-            paths,
-            max_bytes=max_bytes,
-            workers=workers,
-            on_progress=on_progress,
-            trending_half_life_hours=trending_half_life_hours,
-            rehash=rehash,
-        )
+        return await ingest_into(conn, paths, **options)
     finally:
         await conn.close()
 
@@ -191,6 +202,7 @@ async def ingest_into(
     on_progress: ProgressCallback | None = None,
     trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
     rehash: bool = False,
+    private_file: Path | None = None,
 ) -> IngestReport:
     """Ingest files and folders (recursively) into the database behind `conn`.
 
@@ -200,6 +212,9 @@ async def ingest_into(
     A half-life other than the one the corpus was ranked with re-ranks every article
     for the TRENDING order (see loaders/trending.py). A file whose size and
     modification time are as stored is not read again, unless `rehash`.
+
+    `private_file`: the database's file, which nobody else reads (loaders/building.py).
+    The search top lists are then built after COMMIT, by processes reading it.
     """
     if not trending_half_life_hours > 0:
         raise IngestError(
@@ -215,6 +230,7 @@ async def ingest_into(
         raise IngestError(f"database is busy (another ingest running?): {exc}") from exc
     try:
         run = await _start_run(conn, report, trending_half_life_hours)
+        run.lists_later = private_file is not None
         roots = {c.root for c in candidates}  # a few Path objects, shared by candidates
         root_ids = await _root_ids(conn, roots | found.folder_roots)
         await _remove(run, _gone(run, found, root_ids))
@@ -241,6 +257,8 @@ async def ingest_into(
         if conn.in_transaction:
             await conn.execute("ROLLBACK")
         raise
+    if private_file is not None and report.changed:
+        await toplists.rebuild_in_processes(conn, private_file, _processes(workers, len(tasks)))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -397,6 +415,13 @@ def _trusted(run: _Run, stamp: Stamp | None) -> Stamp | None:
     return stamp
 
 
+def _processes(workers: int | None, files: int) -> int:
+    """Processes for the CPU work of a run of `files` files (0: none, work in a thread)."""
+    if workers is None:
+        return (os.cpu_count() or 1) if files >= POOL_THRESHOLD else 0
+    return workers
+
+
 async def _load_all(tasks: list[FileTask], workers: int | None) -> Any:
     """Yield FileResult chunks in task order; a process pool for large runs.
 
@@ -404,17 +429,13 @@ async def _load_all(tasks: list[FileTask], workers: int | None) -> Any:
     slow the writer is.
     """
     chunks = list(db.chunked(tasks, CHUNK_FILES))
-    if workers is None:
-        workers = (os.cpu_count() or 1) if len(tasks) >= POOL_THRESHOLD else 0
+    workers = _processes(workers, len(tasks))
     if workers <= 1:
         for chunk in chunks:
             yield await asyncio.to_thread(load_files, chunk)
         return
     loop = asyncio.get_running_loop()
-    # spawn, not fork: forking a process that runs aiosqlite's threads is unsafe.
-    pool: Executor = ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=exit_with_parent
-    )
+    pool = worker_pool(workers)
     try:
         pending: deque[asyncio.Future[list[FileResult]]] = deque()
         queue = iter(chunks)
@@ -771,7 +792,8 @@ async def _finish(run: _Run) -> None:
             await conn.execute(statement)
         # Search (#4): _remove and _write keep the FTS index in step batch by batch; the
         # top lists of frequent words follow the index here (loaders/search/toplists.py).
-        await toplists.refresh(conn, run.changed_ids, len(report.removed))
+        if not run.lists_later:
+            await toplists.refresh(conn, run.changed_ids, len(report.removed))
         await refresh_corpus_facets(conn)
     if await _rerank(run) or report.changed:
         await conn.execute(

@@ -31,14 +31,17 @@ of a word certain without asking FTS5.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from loaders.db import chunked, create_indexes, drop_indexes, placeholders
+from loaders.db import chunked, connect_sync, create_indexes, drop_indexes, placeholders
+from loaders.files import worker_pool
 from loaders.query.filters import ArticleFilter, compile_filter
 from loaders.reader import Reader
 from loaders.search.statistics import (
@@ -59,6 +62,7 @@ REBUILD_FRACTION = 0.1  # of the corpus changed since the last build
 MAX_DRIFT = 0.05  # relative change of the average article length since the last build
 STATE_KEY = "search_top_lists"
 SQL_CHUNK = 500
+WORKER_CACHE_KB = 65536  # a list process reads every frequent word's doclist and sizes
 # A bound computed in floating point may be off in its last bits: demand a clear margin.
 SAFETY = 1.0 + 1e-9
 
@@ -74,14 +78,66 @@ async def _corpus(conn: aiosqlite.Connection) -> CorpusStats:
     return CorpusStats.from_block(rows[0][0] if rows else None)
 
 
-async def _lengths(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, int]:
-    found: dict[int, int] = {}
-    for part in chunked(list(ids), SQL_CHUNK):
-        for rowid, size in await conn.execute_fetchall(
-            f"SELECT id, sz FROM {DOCSIZE_TABLE} WHERE id IN ({placeholders(part)})", part
-        ):
-            found[rowid] = document_length(size)
-    return found
+# The LIST_SIZE + 1 best matches of a word, as FTS5 scores them.
+RANK_SQL = (
+    f"SELECT rowid, {RELEVANCE_SQL} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+    "ORDER BY score DESC, rowid DESC LIMIT ?"
+)
+LENGTHS_SQL = f"SELECT id, sz FROM {DOCSIZE_TABLE} WHERE id IN (SELECT value FROM json_each(?))"
+INSERT_ENTRIES = "INSERT INTO search_top (term, article_id, weight, length) VALUES (?, ?, ?, ?)"
+INSERT_TERM = "INSERT INTO search_terms (term, threshold, avgdl, containing) VALUES (?, ?, ?, ?)"
+
+
+@dataclass(frozen=True, slots=True)
+class WordList:
+    """One word's list, ready to store."""
+
+    entries: list[tuple[str, int, int, int]]  # (word, article id, weight, length)
+    term: tuple[str, float, float, int]  # (word, threshold, avgdl, containing)
+
+
+def _rank_arguments(word: str, size: int) -> tuple[str, int]:
+    return f'"{word}"', size + 1
+
+
+def _lengths_argument(ids: Iterable[int]) -> str:
+    return json.dumps(list(ids))
+
+
+def _lengths_of(sizes: Iterable[Sequence[Any]]) -> dict[int, int]:
+    """{article id: indexed tokens} from (id, docsize record) rows."""
+    return {rowid: document_length(size) for rowid, size in sizes}
+
+
+async def _lengths(conn: aiosqlite.Connection, ids: Iterable[int]) -> dict[int, int]:
+    """Indexed tokens of these articles."""
+    return _lengths_of(await conn.execute_fetchall(LENGTHS_SQL, (_lengths_argument(ids),)))
+
+
+def _word_list(
+    word: str, containing: int, corpus: CorpusStats,
+    ranked: Sequence[Sequence[Any]], lengths: Mapping[int, int], size: int,
+) -> WordList | None:  # fmt: skip
+    """The list from a word's best matches (RANK_SQL) and their lengths; None if
+    FTS5's scores cannot be reproduced exactly from the stored numbers."""
+    word_idf = idf(corpus.rows, containing)
+    avgdl = corpus.avgdl
+    entries: list[tuple[str, int, int, int]] = []
+    saturations: list[float] = []
+    for rowid, score in ranked:
+        length = lengths[rowid]
+        weight = weight_from_saturation(score / word_idf, length, avgdl)
+        if weight < 1 or relevance([(word_idf, weight)], length, avgdl) != score:
+            return None
+        entries.append((word, rowid, weight, length))
+        saturations.append(saturation(weight, length, avgdl))
+    threshold = saturations[size] if len(entries) > size else 0.0
+    return WordList(entries[:size], (word, threshold, avgdl, containing))
+
+
+async def _store(conn: aiosqlite.Connection, made: WordList) -> None:
+    await conn.executemany(INSERT_ENTRIES, made.entries)
+    await conn.execute(INSERT_TERM, made.term)
 
 
 async def build_word(
@@ -94,36 +150,14 @@ async def build_word(
     if replace:
         await conn.execute("DELETE FROM search_top WHERE term = ?", (word,))
         await conn.execute("DELETE FROM search_terms WHERE term = ?", (word,))
-    ranked = list(
-        await conn.execute_fetchall(
-            f"SELECT rowid, {RELEVANCE_SQL} AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
-            "ORDER BY score DESC, rowid DESC LIMIT ?",
-            (f'"{word}"', LIST_SIZE + 1),
-        )
-    )
+    ranked = list(await conn.execute_fetchall(RANK_SQL, _rank_arguments(word, LIST_SIZE)))
     if not ranked:
         return False
-    lengths = await _lengths(conn, [r[0] for r in ranked])
-    word_idf = idf(corpus.rows, containing)
-    avgdl = corpus.avgdl
-    entries: list[tuple[str, int, int, int]] = []
-    saturations: list[float] = []
-    for rowid, score in ranked:
-        length = lengths[rowid]
-        weight = weight_from_saturation(score / word_idf, length, avgdl)
-        if weight < 1 or relevance([(word_idf, weight)], length, avgdl) != score:
-            return False
-        entries.append((word, rowid, weight, length))
-        saturations.append(saturation(weight, length, avgdl))
-    threshold = saturations[LIST_SIZE] if len(entries) > LIST_SIZE else 0.0
-    await conn.executemany(
-        "INSERT INTO search_top (term, article_id, weight, length) VALUES (?, ?, ?, ?)",
-        entries[:LIST_SIZE],
-    )
-    await conn.execute(
-        "INSERT INTO search_terms (term, threshold, avgdl, containing) VALUES (?, ?, ?, ?)",
-        (word, threshold, avgdl, containing),
-    )
+    lengths = await _lengths(conn, [rowid for rowid, _ in ranked])
+    made = _word_list(word, containing, corpus, ranked, lengths, LIST_SIZE)
+    if made is None:
+        return False
+    await _store(conn, made)
     return True
 
 
@@ -131,24 +165,99 @@ def _listable(word: str) -> bool:
     return word.isascii() and word.isalnum()
 
 
-async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
-    """Drop every list and build one per frequent word."""
-    await conn.execute("DELETE FROM search_top")
-    await conn.execute("DELETE FROM search_terms")
+async def _frequent_words(conn: aiosqlite.Connection) -> list[tuple[str, int]]:
+    """(word, articles containing it) of the words that get a list, most frequent first."""
     await conn.execute(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocabulary "
         f"USING fts5vocab(main, {FTS_TABLE}, row)"
     )
     frequent = await conn.execute_fetchall(
-        "SELECT term, doc FROM temp.search_vocabulary WHERE doc >= ?", (MIN_ARTICLES,)
+        "SELECT term, doc FROM temp.search_vocabulary WHERE doc >= ? ORDER BY doc DESC, term",
+        (MIN_ARTICLES,),
     )
+    return [(word, containing) for word, containing in frequent if _listable(word)]
+
+
+async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
+    """Drop every list and build one per frequent word."""
+    await conn.execute("DELETE FROM search_top")
+    await conn.execute("DELETE FROM search_terms")
     # Nothing deletes articles while the lists fill: the index that cascades their
     # deletion to search_top can wait, and is built once.
     deferred = await drop_indexes(conn, ["search_top_by_article"])
-    for word, containing in frequent:
-        if _listable(word):
-            await build_word(conn, word, containing, corpus, replace=False)
+    for word, containing in await _frequent_words(conn):
+        await build_word(conn, word, containing, corpus, replace=False)
     await create_indexes(conn, deferred)
+
+
+def lists_of_words(db_path: str, words: Sequence[tuple[str, int]], size: int) -> list[WordList]:
+    """The lists (of `size` articles) of `words` ((word, containing) pairs), read from
+    the database at `db_path` by a connection of its own: the work of one process of
+    `rebuild_in_processes`."""
+    conn = connect_sync(db_path, read_only=True)
+    try:
+        conn.execute(f"PRAGMA cache_size = -{WORKER_CACHE_KB}")
+        corpus = CorpusStats.from_block(conn.execute(AVERAGES_SQL).fetchone()[0])
+        made: list[WordList] = []
+        for word, containing in words:
+            ranked = conn.execute(RANK_SQL, _rank_arguments(word, size)).fetchall()
+            if not ranked:
+                continue
+            sizes = conn.execute(LENGTHS_SQL, (_lengths_argument(r for r, _ in ranked),))
+            found = _word_list(word, containing, corpus, ranked, _lengths_of(sizes), size)
+            if found is not None:
+                made.append(found)
+        return made
+    finally:
+        conn.close()
+
+
+async def rebuild_in_processes(conn: aiosqlite.Connection, db_path: Path, processes: int) -> None:
+    """`rebuild`, in a transaction of its own, with the lists computed by `processes`
+    processes (0 or 1: a thread of this one) reading the database at `db_path` (the one
+    behind `conn`).
+
+    Scoring every match of every frequent word is most of a full ingest's last
+    seconds (7 of them at 100,000 articles) and runs on one core inside the ingest's
+    transaction. Other processes can only read committed data, so this is for a
+    database that nobody reads yet (loaders/building.py): its ingest commits, then
+    this fills the lists. (Were it read meanwhile, searches would score every match,
+    which gives the same pages.)
+    """
+    words = await _frequent_words(conn)
+    made: list[WordList] = []
+    if processes <= 1:
+        made = await asyncio.to_thread(lists_of_words, str(db_path), words, LIST_SIZE)
+    elif words:
+        # Most frequent first, dealt round-robin: shares of about equal work.
+        shares = [words[i :: processes * 2] for i in range(min(len(words), processes * 2))]
+        loop = asyncio.get_running_loop()
+        pool = worker_pool(min(processes, len(shares)))
+        try:
+            for part in await asyncio.gather(
+                *(
+                    loop.run_in_executor(pool, lists_of_words, str(db_path), share, LIST_SIZE)
+                    for share in shares
+                )
+            ):
+                made += part
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+    corpus = await _corpus(conn)
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute("DELETE FROM search_top")
+        await conn.execute("DELETE FROM search_terms")
+        deferred = await drop_indexes(conn, ["search_top_by_article"])
+        await conn.executemany(INSERT_ENTRIES, [e for found in made for e in found.entries])
+        await conn.executemany(INSERT_TERM, [found.term for found in made])
+        await create_indexes(conn, deferred)
+        await _save_state(conn, _State(corpus.avgdl, 0))
+        await conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise
 
 
 async def _score_new(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:

@@ -1,0 +1,163 @@
+"""A first ingest builds its database in a private file: the same database as an ingest
+into an existing one, appearing complete or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from loaders import building, db
+from loaders.ingest import IngestError, ingest
+from loaders.search import toplists
+from loaders.synthetic import generate_corpus
+from tests.conftest import REPO
+from tests.snapshot import snapshot
+
+ARTICLES = 300
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("building") / "corpus"
+    generate_corpus(folder, ARTICLES, seed=21)
+    return folder
+
+
+@pytest.fixture
+def small_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Top lists on a small corpus (the list processes get the size as an argument)."""
+    monkeypatch.setattr(toplists, "MIN_ARTICLES", 30)
+    monkeypatch.setattr(toplists, "LIST_SIZE", 20)
+
+
+def _rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return sorted(conn.execute(sql).fetchall())
+    finally:
+        conn.close()
+
+
+def _search_state(db_path: Path) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        "top": _rows(db_path, "SELECT term, article_id, weight, length FROM search_top"),
+        "terms": _rows(db_path, "SELECT term, threshold, avgdl, containing FROM search_terms"),
+        "state": _rows(db_path, "SELECT value FROM meta WHERE key = 'search_top_lists'"),
+        "fts": _rows(db_path, "SELECT id, sz FROM article_fts_docsize"),
+        "schema": _rows(db_path, "SELECT type, name, sql FROM sqlite_master"),
+    }
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if building.BUILDING in p.name)
+
+
+def _pid_of_ended_process() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return int(done.stdout)
+
+
+def _start_ingest(folder: Path, target: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "ingest", str(folder), "--db", str(target)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["lists-in-thread", "lists-in-processes"])
+async def test_new_database_equals_ingest_into_existing_one(
+    tmp_path: Path, corpus: Path, small_lists: None, workers: int
+) -> None:
+    existing = tmp_path / "existing.db"
+    db.connect_sync(existing).close()  # an empty database: the ordinary path
+    await ingest(existing, [corpus], workers=workers)
+    fresh = tmp_path / "fresh.db"
+
+    report = await ingest(fresh, [corpus], workers=workers)
+
+    assert len(report.added) == ARTICLES and report.seconds > 0
+    assert snapshot(fresh) == snapshot(existing)
+    fresh_search = _search_state(fresh)
+    assert fresh_search == _search_state(existing)
+    assert len(fresh_search["terms"]) >= 5  # lists were built
+    assert _rows(fresh, "PRAGMA journal_mode") == [("wal",)]
+    conn = sqlite3.connect(fresh)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert _leftovers(tmp_path) == []
+    # The next ingest finds it unchanged, through the ordinary path.
+    again = await ingest(fresh, [corpus], workers=workers)
+    assert again.unchanged == ARTICLES and not again.changed
+
+
+async def test_failed_first_ingest_leaves_no_database(tmp_path: Path) -> None:
+    target = tmp_path / "new.db"
+    with pytest.raises(IngestError, match="no such file or folder"):
+        await ingest(target, [tmp_path / "missing"])
+    assert not target.exists()
+    assert _leftovers(tmp_path) == []
+
+
+async def test_database_created_meanwhile_is_left_alone(tmp_path: Path, corpus: Path) -> None:
+    target = tmp_path / "new.db"
+
+    def someone_else_creates_it(done: int, total: int) -> None:
+        target.write_bytes(b"")  # e.g. `newsgraph serve` started on the same path
+
+    with pytest.raises(building.DatabaseAppeared, match="created by another process"):
+        await ingest(target, [corpus], on_progress=someone_else_creates_it)
+    assert target.read_bytes() == b""
+    assert _leftovers(tmp_path) == []
+
+
+async def test_files_of_dead_builds_are_removed(tmp_path: Path, corpus: Path) -> None:
+    target = tmp_path / "new.db"
+    abandoned = tmp_path / f"new.db{building.BUILDING}{_pid_of_ended_process()}"
+    abandoned.write_bytes(b"half a database")
+    abandoned.with_name(abandoned.name + "-journal").write_bytes(b"x")
+    running = tmp_path / f"new.db{building.BUILDING}{os.getppid()}"  # a live process
+    running.write_bytes(b"another build")
+
+    await ingest(target, [corpus], workers=0)
+
+    assert _leftovers(tmp_path) == [running.name]
+    assert len(snapshot(target)["articles"]) == ARTICLES
+
+
+@pytest.mark.slow
+async def test_kill_9_during_first_ingest_leaves_nothing_or_everything(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "content"
+    generate_corpus(folder, 1500, seed=4)
+    reference = tmp_path / "reference.db"
+    started = time.monotonic()
+    await ingest(reference, [folder])
+    duration = time.monotonic() - started
+    expected = snapshot(reference)
+    outcomes = []
+    for i in range(5):
+        target = tmp_path / f"crash{i}.db"
+        process = _start_ingest(folder, target)
+        await asyncio.sleep(duration * (i + 0.5) / 4)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if target.exists():
+            assert snapshot(target) == expected, f"kill {i} published a partial database"
+            outcomes.append("complete")
+        else:
+            outcomes.append("absent")
+        # The next ingest builds it (or finds it complete) and removes what the kill left.
+        await ingest(target, [folder], workers=0)
+        assert snapshot(target) == expected
+        assert not any(building.BUILDING in p.name for p in tmp_path.iterdir()), outcomes
+    assert "absent" in outcomes, outcomes
