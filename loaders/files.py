@@ -66,9 +66,15 @@ class FileResult(NamedTuple):
     stamp: Stamp | None = None  # of the file as it was read
 
 
+_CANDIDATE_SUFFIXES = tuple(sorted(ARTICLE_SUFFIXES | MAYBE_ARTICLE_SUFFIXES))
+
+
 def _is_candidate(name: str) -> bool:
-    suffix = os.path.splitext(name)[1].lower()
-    return suffix in ARTICLE_SUFFIXES or suffix in MAYBE_ARTICLE_SUFFIXES
+    """Whether a file of this name (not starting with a dot) may be an article.
+
+    `endswith` rather than os.path.splitext: the same answer for such names, in C; the
+    walk asks it for every file."""
+    return name.lower().endswith(_CANDIDATE_SUFFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +111,11 @@ def discover(path: Path) -> Discovery:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
         prefix = "" if rel_folder == "." else rel_folder + "/"
+        in_folder = os.path.join(folder, "")  # with its trailing separator
         for name in sorted(files):
             if name.startswith(".") or not _is_candidate(name):
                 continue
-            full = os.path.join(folder, name)
+            full = in_folder + name
             try:
                 status = os.stat(full)  # follows links, as reading will
             except OSError:  # a broken link: nothing to read

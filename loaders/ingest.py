@@ -237,10 +237,10 @@ async def ingest_into(
         id_of_root = {root: root_ids[root] for root in roots}
         roots_by_rel = {c.rel: id_of_root[c.root] for c in candidates}
         paths_by_rel = {c.rel: c.path for c in candidates}
-        stamped, tasks = _split_by_stamp(run, candidates, max_bytes, trust=not rehash)
+        stamped, tasks = _split_by_stamp(run, candidates, roots_by_rel, max_bytes, trust=not rehash)
         deferred_indexes = await _defer_indexes(conn, len(tasks), len(run.existing))
         await _apply(run, stamped, roots_by_rel, paths_by_rel)
-        done = len(stamped)
+        done = len(candidates) - len(tasks)
         async for results in _load_all(tasks, workers):
             await _apply(run, results, roots_by_rel, paths_by_rel)
             done += len(results)
@@ -379,12 +379,19 @@ async def _root_ids(conn: aiosqlite.Connection, roots: set[Path]) -> dict[Path, 
 
 
 def _split_by_stamp(
-    run: _Run, candidates: list[Candidate], max_bytes: int, *, trust: bool
-) -> tuple[list[FileResult], list[FileTask]]:
+    run: _Run, candidates: list[Candidate], roots_by_rel: dict[str, int], max_bytes: int,
+    *, trust: bool,
+) -> tuple[list[FileResult], list[FileTask]]:  # fmt: skip
     """Files whose stamp is as stored (unchanged, without reading them), and the work
-    for the others: read, hash and, when the content changed, parse."""
+    for the others: read, hash and, when the content changed, parse.
+
+    An unchanged file under the same root whose stamp stays trusted needs nothing
+    written: it is only counted, without a result for _apply (a re-ingest with nothing
+    changed is mostly this loop).
+    """
     unchanged: list[FileResult] = []
     tasks: list[FileTask] = []
+    settled_before = run.started_ns - RACY_NS  # see _trusted
     for cand in candidates:
         ex = run.existing.get(cand.rel)
         # (size, mtime) == Stamp compares as tuples: no Stamp is made per file.
@@ -394,6 +401,9 @@ def _split_by_stamp(
             and ex.mtime_ns is not None
             and (ex.size, ex.mtime_ns) == cand.stamp
         ):
+            if ex.mtime_ns < settled_before and ex.root_id == roots_by_rel[cand.rel]:
+                run.report.unchanged += 1
+                continue
             unchanged.append(
                 FileResult(cand.rel, Status.UNCHANGED, ex.content_hash, stamp=cand.stamp)
             )

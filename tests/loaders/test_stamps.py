@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -82,3 +83,21 @@ async def test_a_touched_file_is_read_once_then_trusted_again(tmp_path: Path) ->
     _same_stamp_edit(path, "Omega")
     report = await ingest(db_path, [folder])  # the new stamp was stored and is trusted
     assert report.unchanged == 1 and _titles(db_path) == {"a": "Alpha"}
+
+
+async def test_a_folder_copied_elsewhere_takes_over_its_articles(tmp_path: Path) -> None:
+    """Files found unchanged (by stamp) under another folder now belong to that folder:
+    a file later removed from it removes its article."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    for name in ("a.md", "b.md"):
+        _write(old, name, name.upper())
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [old])
+    shutil.copytree(old, new)  # keeps the modification times: the same stamps
+    report = await ingest(db_path, [new])
+    assert report.unchanged == 2 and not report.changed
+    (new / "a.md").unlink()
+    report = await ingest(db_path, [new])
+    assert report.removed == ["a.md"]
+    assert _titles(db_path) == {"b": "B.MD"}
