@@ -23,9 +23,13 @@ APPLICATION_ID = 0x4E475248  # "NGRH"
 # 4 the files' stamps (size, mtime) that let an ingest skip unchanged files; 5 keeps
 # the full-text index from the ingest instead of triggers; 6 stores the corpus's
 # facet counts; 8 keeps each article's images and topic ids on its content row, so a
-# page of cards needs no statement per list. The database is derived from files, so
-# an older schema is rebuilt empty (see _rebuild) and refilled by the next ingest.
-SCHEMA_VERSION = 8
+# page of cards needs no statement per list; 9 adds the articles_flags index. The
+# database is derived from files, so an older schema is rebuilt empty (see _rebuild)
+# and refilled by the next ingest, except one the current schema only adds indexes
+# to, which the next ingest brings up to date in place (see _add_indexes).
+SCHEMA_VERSION = 9
+# Versions the current schema only adds indexes to: (CREATE ... IF NOT EXISTS).
+ADDS_INDEXES_TO = frozenset({8})
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -98,6 +102,11 @@ CREATE INDEX IF NOT EXISTS articles_by_type ON articles(type);
 CREATE INDEX IF NOT EXISTS articles_by_category ON articles(category);
 CREATE INDEX IF NOT EXISTS articles_by_month ON articles(published_month);
 CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published);
+-- Counts under flag filters (published, quality, heat, has image or related, type):
+-- these columns are all such a count reads, so SQLite scans this index, a tenth of the
+-- table's pages (published, has image, quality 50+ at 100,000 articles: 21 -> 7 ms).
+CREATE INDEX IF NOT EXISTS articles_flags
+    ON articles(published, quality, heat, image_count, related_count, type);
 
 -- What an article shows (and what search reads): fetched by id for a page's rows only.
 CREATE TABLE IF NOT EXISTS article_content (
@@ -270,6 +279,8 @@ def _check_and_migrate(conn: sqlite3.Connection, *, create: bool) -> None:
         raise DatabaseError("could not switch the database to WAL mode")
     if version == 0:
         _create(conn)
+    elif version in ADDS_INDEXES_TO:
+        _add_indexes(conn)
     else:
         _rebuild(conn, version)
 
@@ -284,6 +295,20 @@ def _create(conn: sqlite3.Connection) -> None:
             + "INSERT OR IGNORE INTO meta(key, value) VALUES ('corpus_version', '0');"
             + "COMMIT;"
         )
+
+
+def _add_indexes(conn: sqlite3.Connection) -> None:
+    """Create what the schema has and the database lacks (indexes only), keeping its
+    data, with statistics for the planner."""
+    analyzed = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    statistics = "ANALYZE articles_flags;" if analyzed.fetchone() else ""
+    conn.executescript(
+        "BEGIN IMMEDIATE;"
+        + SCHEMA
+        + statistics
+        + f"PRAGMA user_version = {SCHEMA_VERSION};"
+        + "COMMIT;"
+    )
 
 
 def _rebuild(conn: sqlite3.Connection, old_version: int) -> None:

@@ -54,6 +54,7 @@ DEFERRABLE_INDEXES = (
     "articles_newest", "articles_by_provider", "articles_by_provider_trending",
     "articles_trending", "articles_by_heat", "articles_by_quality", "articles_by_title",
     "articles_by_type", "articles_by_category", "articles_by_month", "articles_by_published",
+    "articles_flags",
     "article_topics_by_topic", "article_topics_trending", "related_by_url",
     "related_unresolved", "reference_urls_by_url",
 )  # fmt: skip

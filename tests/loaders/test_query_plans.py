@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from loaders.ingest import ingest
-from loaders.query.filters import ArticleFilter
+from loaders.query import pages
+from loaders.query.filters import ArticleFilter, IntRange
 from loaders.query.ordering import NEWEST_FIRST, OrderField, Ordering, OrderKey
 from loaders.query.pages import PageRequest, article_pages
 from loaders.query.sources import Scope
@@ -174,8 +175,6 @@ async def test_a_dense_filter_walks_the_order_and_a_sparse_one_collects(
 async def test_walking_and_collecting_give_the_same_pages(
     reader: Reader, corpus_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from loaders.query import pages
-
     topics, providers = await _named(corpus_db)
     slugs = [r[0] for r in sqlite3.connect(corpus_db).execute("SELECT slug FROM articles LIMIT 40")]
     filters = [
@@ -225,8 +224,6 @@ async def test_walking_and_collecting_give_the_same_pages(
 async def test_a_union_of_topics_providers_and_slugs_is_counted_from_indexes(
     reader: Reader, corpus_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from loaders.query import pages
-
     topics, providers = await _named(corpus_db)
     conn = sqlite3.connect(corpus_db)
     # An article of the biggest provider in the biggest topic: counted once in their union.
@@ -269,3 +266,22 @@ async def test_a_union_of_topics_providers_and_slugs_is_counted_from_indexes(
     finally:
         await reader.set_trace(None)
     assert "count(DISTINCT x)" not in counter.traced[0][0]
+
+
+async def test_a_count_under_flag_filters_reads_an_index_not_the_table(
+    reader: Reader, corpus_db: Path
+) -> None:
+    flags = ArticleFilter(published=True, has_image=True, quality=IntRange(min=50))
+    counter = StatementCounter()
+    await reader.set_trace(counter)
+    try:
+        counted = await pages.article_counts(reader, Scope.ALL, flags, [None])
+    finally:
+        await reader.set_trace(None)
+    (statement,) = counter.traced
+    assert any("COVERING INDEX articles_flags" in step for step in _plan(corpus_db, statement))
+    direct = _first(
+        corpus_db,
+        "SELECT count(*) FROM articles WHERE published = 1 AND image_count > 0 AND quality >= 50",
+    )
+    assert counted[None] == direct > 0

@@ -61,3 +61,25 @@ async def test_the_next_ingest_refills_and_clears_the_mark(tmp_path: Path) -> No
         assert not db.emptied_by_upgrade(conn)
     finally:
         conn.close()
+
+
+async def test_a_schema_that_only_lacks_indexes_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "v8.db"
+    await ingest(path, [VALID])
+    conn = sqlite3.connect(path)
+    conn.executescript("ANALYZE; DROP INDEX articles_flags; PRAGMA user_version = 8;")
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    conn.close()
+    assert 8 in db.ADDS_INDEXES_TO and articles > 0
+
+    conn = db.connect_sync(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == articles
+        assert not db.emptied_by_upgrade(conn)
+        stats = conn.execute("SELECT idx FROM sqlite_stat1 WHERE idx = 'articles_flags'")
+        assert stats.fetchall() == [("articles_flags",)]  # the planner knows it at once
+    finally:
+        conn.close()
+    report = await ingest(path, [VALID])
+    assert report.unchanged == articles and not report.changed
