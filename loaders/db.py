@@ -271,9 +271,14 @@ def _check_and_migrate(conn: sqlite3.Connection, *, create: bool) -> None:
     if not create:
         if version == 0:
             raise DatabaseError("database is empty; ingest content first")
+        action = (
+            "bring it up to date (its articles are kept)"
+            if version in ADDS_INDEXES_TO
+            else "rebuild it"
+        )
         raise DatabaseError(
             f"database schema version {version} is older than this newsgraph "
-            f"({SCHEMA_VERSION}); run `newsgraph ingest` on your content to rebuild it"
+            f"({SCHEMA_VERSION}); run `newsgraph ingest` on your content to {action}"
         )
     if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
         raise DatabaseError("could not switch the database to WAL mode")

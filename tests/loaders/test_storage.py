@@ -71,6 +71,8 @@ async def test_a_schema_that_only_lacks_indexes_is_upgraded_in_place(tmp_path: P
     articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     conn.close()
     assert 8 in db.ADDS_INDEXES_TO and articles > 0
+    with pytest.raises(db.DatabaseError, match=r"newsgraph ingest.*up to date.*articles are kept"):
+        db.connect_sync(path, read_only=True)  # a server cannot add it
 
     conn = db.connect_sync(path)
     try:
