@@ -133,6 +133,15 @@ def _install(built: Path, target: Path) -> None:
     shutil.move(built, target)
 
 
+def read_through(path: Path) -> int:
+    """Read a file once (so that it is in the OS page cache); its size."""
+    total = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            total += len(chunk)
+    return total
+
+
 def ingest_cli(db_path: Path, content: Path) -> dict[str, object]:
     """`newsgraph ingest --json`, as a user runs it; returns its report."""
     out = subprocess.run(

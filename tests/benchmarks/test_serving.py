@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks import processes, shapes, wrk
+from tests.benchmarks import corpora, processes, shapes, wrk
 from tests.benchmarks.config import CONFIG, BenchConfig
 from tests.benchmarks.processes import Placement, Server
 from tests.benchmarks.report import Results, ServingRow, WorkersRow
@@ -43,6 +43,10 @@ class Prepared:
 
 
 def _prepare(size: int, db_path: Path, folder: Path, config: BenchConfig) -> Prepared:
+    # "Cold" means that newsgraph has not seen the request, not that its database is on
+    # disk: a cached database written by an earlier run may have left the OS page cache
+    # since, and the first pass over a shape's requests would then wait for the disk.
+    assert corpora.read_through(db_path) > 0
     with processes.newsgraph(db_path, cpus=None, log=folder / "prepare.log") as server:
         index = shapes.index_corpus(server.graphql)
         workloads = shapes.workloads(
