@@ -135,29 +135,33 @@ def _word_list(
     return WordList(entries[:size], (word, threshold, avgdl, containing))
 
 
-async def _store(conn: aiosqlite.Connection, made: WordList) -> None:
-    await conn.executemany(INSERT_ENTRIES, made.entries)
-    await conn.execute(INSERT_TERM, made.term)
+async def _list_of_word(
+    conn: aiosqlite.Connection, word: str, containing: int, corpus: CorpusStats
+) -> WordList | None:
+    """One word's list, read through the caller's connection (and transaction)."""
+    ranked = list(await conn.execute_fetchall(RANK_SQL, _rank_arguments(word, LIST_SIZE)))
+    if not ranked:
+        return None
+    lengths = await _lengths(conn, [rowid for rowid, _ in ranked])
+    return _word_list(word, containing, corpus, ranked, lengths, LIST_SIZE)
+
+
+async def _store(conn: aiosqlite.Connection, made: Sequence[WordList]) -> None:
+    await conn.executemany(INSERT_ENTRIES, [entry for found in made for entry in found.entries])
+    await conn.executemany(INSERT_TERM, [found.term for found in made])
 
 
 async def build_word(
-    conn: aiosqlite.Connection, word: str, containing: int, corpus: CorpusStats,
-    *, replace: bool = True,
-) -> bool:  # fmt: skip
-    """(Re)build one word's list from the index; False (and no list) if FTS5's scores
-    cannot be reproduced exactly from the stored numbers. `replace=False` when the
-    word has no list yet."""
-    if replace:
-        await conn.execute("DELETE FROM search_top WHERE term = ?", (word,))
-        await conn.execute("DELETE FROM search_terms WHERE term = ?", (word,))
-    ranked = list(await conn.execute_fetchall(RANK_SQL, _rank_arguments(word, LIST_SIZE)))
-    if not ranked:
-        return False
-    lengths = await _lengths(conn, [rowid for rowid, _ in ranked])
-    made = _word_list(word, containing, corpus, ranked, lengths, LIST_SIZE)
+    conn: aiosqlite.Connection, word: str, containing: int, corpus: CorpusStats
+) -> bool:
+    """Rebuild one word's list from the index; False (and no list) if FTS5's scores
+    cannot be reproduced exactly from the stored numbers."""
+    await conn.execute("DELETE FROM search_top WHERE term = ?", (word,))
+    await conn.execute("DELETE FROM search_terms WHERE term = ?", (word,))
+    made = await _list_of_word(conn, word, containing, corpus)
     if made is None:
         return False
-    await _store(conn, made)
+    await _store(conn, [made])
     return True
 
 
@@ -180,13 +184,22 @@ async def _frequent_words(conn: aiosqlite.Connection) -> list[tuple[str, int]]:
 
 async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
     """Drop every list and build one per frequent word."""
+    made = []
+    for word, containing in await _frequent_words(conn):
+        found = await _list_of_word(conn, word, containing, corpus)
+        if found is not None:
+            made.append(found)
+    await _replace_all(conn, made)
+
+
+async def _replace_all(conn: aiosqlite.Connection, made: Sequence[WordList]) -> None:
+    """Drop every list and store `made` instead."""
     await conn.execute("DELETE FROM search_top")
     await conn.execute("DELETE FROM search_terms")
     # Nothing deletes articles while the lists fill: the index that cascades their
     # deletion to search_top can wait, and is built once.
     deferred = await drop_indexes(conn, ["search_top_by_article"])
-    for word, containing in await _frequent_words(conn):
-        await build_word(conn, word, containing, corpus, replace=False)
+    await _store(conn, made)
     await create_indexes(conn, deferred)
 
 
@@ -246,12 +259,7 @@ async def rebuild_in_processes(conn: aiosqlite.Connection, db_path: Path, proces
     corpus = await _corpus(conn)
     await conn.execute("BEGIN IMMEDIATE")
     try:
-        await conn.execute("DELETE FROM search_top")
-        await conn.execute("DELETE FROM search_terms")
-        deferred = await drop_indexes(conn, ["search_top_by_article"])
-        await conn.executemany(INSERT_ENTRIES, [e for found in made for e in found.entries])
-        await conn.executemany(INSERT_TERM, [found.term for found in made])
-        await create_indexes(conn, deferred)
+        await _replace_all(conn, made)
         await _save_state(conn, _State(corpus.avgdl, 0))
         await conn.execute("COMMIT")
     except BaseException:

@@ -16,7 +16,6 @@ import pytest
 
 from loaders import building, db
 from loaders.ingest import IngestError, ingest
-from loaders.search import toplists
 from loaders.synthetic import generate_corpus
 from tests.conftest import REPO
 from tests.snapshot import snapshot
@@ -29,13 +28,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("building") / "corpus"
     generate_corpus(folder, ARTICLES, seed=21)
     return folder
-
-
-@pytest.fixture
-def small_lists(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Top lists on a small corpus (the list processes get the size as an argument)."""
-    monkeypatch.setattr(toplists, "MIN_ARTICLES", 30)
-    monkeypatch.setattr(toplists, "LIST_SIZE", 20)
 
 
 def _rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:

@@ -27,6 +27,7 @@ from loaders.search.language import parse_query
 from loaders.search.statistics import AVERAGES_SQL, CorpusStats, idf
 from loaders.search.weights import RELEVANCE_SQL
 from loaders.synthetic import generate_corpus
+from tests.loaders.conftest import SMALL_LIST_SIZE, SMALL_MIN_ARTICLES
 from tests.statements import StatementCounter
 
 ARTICLES = 400
@@ -46,19 +47,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture
-def small_lists(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(toplists, "MIN_ARTICLES", 40)
-    monkeypatch.setattr(toplists, "LIST_SIZE", 30)
-
-
 @pytest.fixture(scope="module")
 def listed_db(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
     """The corpus ingested with small lists (read-only for the tests that use it)."""
     db_path = tmp_path_factory.mktemp("listed") / "lists.db"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(toplists, "MIN_ARTICLES", 40)
-        patch.setattr(toplists, "LIST_SIZE", 30)
+        patch.setattr(toplists, "MIN_ARTICLES", SMALL_MIN_ARTICLES)
+        patch.setattr(toplists, "LIST_SIZE", SMALL_LIST_SIZE)
         asyncio.run(ingest(db_path, [corpus], workers=0))
     return db_path
 
