@@ -75,6 +75,11 @@ async def _set_journal_mode(conn: aiosqlite.Connection, mode: str) -> None:
 def _publish(private: Path, target: Path) -> None:
     """Sync `private` and give it the name `target`, unless `target` exists by now."""
     _fsync(private)
+    if not target.exists():
+        # A write-ahead log left by a database once at this path (deleted, say, after a
+        # crash) would be read as this database's: SQLite replays any log whose frames
+        # are valid, whatever file they came from.
+        _remove_files(target, ("-wal", "-shm", "-journal"))
     try:
         os.link(private, target)  # unlike a rename, fails if the target exists
     except FileExistsError:
@@ -95,10 +100,10 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_files(private: Path) -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
+def _remove_files(path: Path, suffixes: tuple[str, ...] = ("", "-journal", "-wal", "-shm")) -> None:
+    for suffix in suffixes:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(f"{private}{suffix}")
+            os.unlink(f"{path}{suffix}")
 
 
 def remove_abandoned(target: Path) -> None:

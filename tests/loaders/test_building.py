@@ -111,6 +111,32 @@ async def test_database_created_meanwhile_is_left_alone(tmp_path: Path, corpus: 
     assert _leftovers(tmp_path) == []
 
 
+async def test_a_log_left_by_a_deleted_database_is_not_replayed(
+    tmp_path: Path, corpus: Path
+) -> None:
+    target = tmp_path / "new.db"
+    await ingest(target, [corpus], workers=0)
+    expected = snapshot(target)
+    # A commit still in the log when the database was deleted (a crash, then `rm new.db`).
+    conn = sqlite3.connect(target)
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute("UPDATE article_content SET title = 'stale'")
+    conn.commit()
+    stale = (tmp_path / "new.db-wal").read_bytes()
+    conn.close()
+    for leftover in tmp_path.glob("new.db*"):
+        leftover.unlink()
+    (tmp_path / "new.db-wal").write_bytes(stale)
+    assert len(stale) > 4096
+
+    await ingest(target, [corpus], workers=0)
+
+    assert snapshot(target) == expected  # no title is 'stale'
+    conn = sqlite3.connect(target)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
 async def test_files_of_dead_builds_are_removed(tmp_path: Path, corpus: Path) -> None:
     target = tmp_path / "new.db"
     abandoned = tmp_path / f"new.db{building.BUILDING}{_pid_of_ended_process()}"
