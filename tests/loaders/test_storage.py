@@ -85,3 +85,25 @@ async def test_a_schema_that_only_lacks_indexes_is_upgraded_in_place(tmp_path: P
         conn.close()
     report = await ingest(path, [VALID])
     assert report.unchanged == articles and not report.changed
+
+
+def test_a_new_database_ignores_a_log_left_by_a_deleted_one(tmp_path: Path) -> None:
+    """The ordinary way a database is created (an empty file switched to WAL) does not
+    read such a log; a first ingest's private build must remove it (test_building)."""
+    path = tmp_path / "n.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;"
+        "CREATE TABLE articles (id INTEGER PRIMARY KEY); INSERT INTO articles VALUES (1);"
+    )
+    stale = (tmp_path / "n.db-wal").read_bytes()
+    conn.close()
+    path.unlink()
+    (tmp_path / "n.db-wal").write_bytes(stale)  # left by a crash, then `rm n.db`
+
+    conn = db.connect_sync(path)
+    try:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    finally:
+        conn.close()
