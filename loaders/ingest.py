@@ -182,7 +182,7 @@ async def ingest(
     }
     target = Path(db_path)
     await asyncio.to_thread(building.remove_abandoned, target)
-    if not await asyncio.to_thread(target.exists):
+    if not await asyncio.to_thread(os.path.lexists, target):  # a link is followed as ever
         async with building.new_database(target) as (conn, private):
             report = await ingest_into(conn, paths, private_file=private, **options)
         report.seconds = time.perf_counter() - started

@@ -137,6 +137,17 @@ async def test_a_log_left_by_a_deleted_database_is_not_replayed(
     conn.close()
 
 
+async def test_a_dangling_link_is_followed_as_before(tmp_path: Path, corpus: Path) -> None:
+    real = tmp_path / "data" / "real.db"
+    real.parent.mkdir()
+    link = tmp_path / "link.db"
+    link.symlink_to(real)  # nothing there yet
+
+    await ingest(link, [corpus], workers=0)
+
+    assert link.is_symlink() and len(snapshot(real)["articles"]) == ARTICLES
+
+
 async def test_files_of_dead_builds_are_removed(tmp_path: Path, corpus: Path) -> None:
     target = tmp_path / "new.db"
     abandoned = tmp_path / f"new.db{building.BUILDING}{_pid_of_ended_process()}"
