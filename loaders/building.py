@@ -7,9 +7,9 @@ commits: 3 of the 37 s of a 100,000-file ingest here), no syncs until the end, a
 other processes may read what it committed before anyone else can (the search top
 lists are built that way, in parallel: loaders/search/toplists.py).
 
-Crash safety comes from the rename instead of the transaction: the database appears
-at its path complete (synced, and in WAL mode like every newsgraph database) or not
-at all. A crash leaves a `NAME.building-PID` file beside it, which the next ingest
+Crash safety comes from publishing the file by a link instead of from the transaction:
+the database appears at its path complete (synced, and in WAL mode like every newsgraph
+database) or not at all. A crash leaves a `NAME.building-PID` file beside it, which the next ingest
 into that database removes.
 """
 
@@ -58,7 +58,10 @@ async def new_database(target: Path) -> AsyncIterator[tuple[aiosqlite.Connection
         _remove_files(private)
         raise
     await conn.close()
-    await asyncio.to_thread(_publish, private, target)
+    try:
+        await asyncio.to_thread(_publish, private, target)
+    finally:
+        _remove_files(private)  # published or not, the private name goes (it is a link)
 
 
 def _prepare(target: Path, private: Path) -> None:
@@ -83,7 +86,6 @@ def _publish(private: Path, target: Path) -> None:
     try:
         os.link(private, target)  # unlike a rename, fails if the target exists
     except FileExistsError:
-        _remove_files(private)
         raise DatabaseAppeared(
             f"{target} was created by another process during this ingest; it was left as "
             "it is and this ingest changed nothing"
