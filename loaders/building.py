@@ -9,8 +9,8 @@ lists are built that way, in parallel: loaders/search/toplists.py).
 
 Crash safety comes from publishing the file by a link instead of from the transaction:
 the database appears at its path complete (synced, and in WAL mode like every newsgraph
-database) or not at all. A crash leaves a `NAME.building-PID` file beside it, which the next ingest
-into that database removes.
+database) or not at all. A crash leaves a `NAME.building-PID` file beside it, which the
+next ingest into that database removes.
 """
 
 from __future__ import annotations
@@ -90,8 +90,7 @@ def _publish(private: Path, target: Path) -> None:
             f"{target} was created by another process during this ingest; it was left as "
             "it is and this ingest changed nothing"
         ) from None
-    os.unlink(private)
-    _fsync(target.parent)
+    _fsync(target.parent)  # new_database then removes the private name
 
 
 def _fsync(path: Path) -> None:

@@ -302,11 +302,14 @@ def _create(conn: sqlite3.Connection) -> None:
         )
 
 
+# ANALYZE creates sqlite_stat1: a row here means the planner has statistics.
+_ANALYZED = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+
+
 def _add_indexes(conn: sqlite3.Connection) -> None:
     """Create what the schema has and the database lacks (indexes only), keeping its
     data, with statistics for the planner."""
-    analyzed = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-    statistics = "ANALYZE articles_flags;" if analyzed.fetchone() else ""
+    statistics = "ANALYZE articles_flags;" if conn.execute(_ANALYZED).fetchone() else ""
     conn.executescript(
         "BEGIN IMMEDIATE;"
         + SCHEMA
@@ -427,5 +430,4 @@ async def create_indexes(conn: aiosqlite.Connection, indexes: Sequence[DroppedIn
 
 async def has_statistics(conn: aiosqlite.Connection) -> bool:
     """Whether ANALYZE ever ran on this database (it creates sqlite_stat1)."""
-    rows = await conn.execute_fetchall("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-    return bool(list(rows))
+    return bool(list(await conn.execute_fetchall(_ANALYZED)))

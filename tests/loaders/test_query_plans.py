@@ -76,6 +76,19 @@ async def _page_sql(
     return counter.traced[0]
 
 
+async def _traced_count(
+    reader: Reader, article_filter: ArticleFilter
+) -> tuple[dict[int | None, int], list[tuple[str, Sequence[Any]]]]:
+    """The whole corpus's count under `article_filter`, and the statements it ran."""
+    counter = StatementCounter()
+    await reader.set_trace(counter)
+    try:
+        counts = await pages.article_counts(reader, Scope.ALL, article_filter, [None])
+    finally:
+        await reader.set_trace(None)
+    return counts, counter.traced
+
+
 async def test_main_shapes_walk_an_index_without_sorting(reader: Reader, corpus_db: Path) -> None:
     topic = _first(corpus_db, "SELECT id FROM topics ORDER BY article_count DESC LIMIT 1")
     slug = (await reader.fetch_one("SELECT slug FROM topics WHERE id = ?", [topic]) or [""])[0]
@@ -245,40 +258,24 @@ async def test_a_union_of_topics_providers_and_slugs_is_counted_from_indexes(
                               ArticleFilter(topics=(topics[0], topics[2])))),
     ]  # fmt: skip
     for article_filter in filters:
-        counter = StatementCounter()
-        await reader.set_trace(counter)
-        try:
-            fast = await pages.article_counts(reader, Scope.ALL, article_filter, [None])
-        finally:
-            await reader.set_trace(None)
-        assert len(counter.traced) == 1 and "count(DISTINCT x)" in counter.traced[0][0]
-        assert "articles AS a" not in counter.traced[0][0]
+        fast, traced = await _traced_count(reader, article_filter)
+        assert len(traced) == 1 and "count(DISTINCT x)" in traced[0][0]
+        assert "articles AS a" not in traced[0][0]
         with monkeypatch.context() as patched:
             patched.setattr(pages, "id_union", lambda f: None)
             plain = await pages.article_counts(reader, Scope.ALL, article_filter, [None])
         assert fast == plain and plain[None] > 0, article_filter
     # Anything else is counted as before.
     mixed = ArticleFilter(topics=(topics[0], topics[1]), published=True)
-    counter = StatementCounter()
-    await reader.set_trace(counter)
-    try:
-        await pages.article_counts(reader, Scope.ALL, mixed, [None])
-    finally:
-        await reader.set_trace(None)
-    assert "count(DISTINCT x)" not in counter.traced[0][0]
+    _, traced = await _traced_count(reader, mixed)
+    assert "count(DISTINCT x)" not in traced[0][0]
 
 
 async def test_a_count_under_flag_filters_reads_an_index_not_the_table(
     reader: Reader, corpus_db: Path
 ) -> None:
     flags = ArticleFilter(published=True, has_image=True, quality=IntRange(min=50))
-    counter = StatementCounter()
-    await reader.set_trace(counter)
-    try:
-        counted = await pages.article_counts(reader, Scope.ALL, flags, [None])
-    finally:
-        await reader.set_trace(None)
-    (statement,) = counter.traced
+    counted, (statement,) = await _traced_count(reader, flags)
     assert any("COVERING INDEX articles_flags" in step for step in _plan(corpus_db, statement))
     direct = _first(
         corpus_db,
