@@ -19,7 +19,7 @@ import frontmatter.default_handlers
 import orjson
 import yaml
 
-from loaders import plain_yaml
+from loaders import block_yaml, plain_yaml
 from loaders.urls import normalize_url
 
 # PyYAML's C loader is ~10x faster than the pure-Python one; python-frontmatter
@@ -150,7 +150,10 @@ def parse_article(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedAr
 
 
 def _load_yaml(fm_text: str) -> dict[str, Any]:
-    data = plain_yaml.load(fm_text, max_values=MAX_NODES, max_depth=MAX_DEPTH)
+    # The fastest path that can read the text, each giving PyYAML's result.
+    data = block_yaml.load(fm_text, max_values=MAX_NODES, max_depth=MAX_DEPTH)
+    if data is block_yaml.UNUSUAL:  # flow style, multi-line values, comments...
+        data = plain_yaml.load(fm_text, max_values=MAX_NODES, max_depth=MAX_DEPTH)
     if data is plain_yaml.UNUSUAL:  # anchors, tags, errors...: PyYAML's own way
         data = _load_any_yaml(fm_text)
     if data is None:
