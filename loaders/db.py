@@ -244,8 +244,8 @@ CREATE INDEX IF NOT EXISTS search_top_by_article ON search_top(article_id);
 """
 
 
-def _configure(conn: sqlite3.Connection, *, read_only: bool) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+def _configure(conn: sqlite3.Connection, *, read_only: bool, busy_timeout_ms: int) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
     conn.execute("PRAGMA foreign_keys = ON")
     # NORMAL is durable across application crashes in WAL mode; only an OS crash
     # can lose the last transaction, and never corrupts the file.
@@ -362,8 +362,12 @@ def emptied_by_upgrade(conn: sqlite3.Connection) -> bool:
     return row is not None
 
 
-def connect_sync(path: str | Path, *, read_only: bool = False) -> sqlite3.Connection:
-    """Open (creating when writable) a newsgraph database with the standard settings."""
+def connect_sync(
+    path: str | Path, *, read_only: bool = False, busy_timeout_ms: int | None = None
+) -> sqlite3.Connection:
+    """Open (creating when writable) a newsgraph database with the standard settings;
+    a lock held by another connection is waited for up to `busy_timeout_ms` (default
+    BUSY_TIMEOUT_MS)."""
     try:
         if read_only:
             conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False)
@@ -371,7 +375,8 @@ def connect_sync(path: str | Path, *, read_only: bool = False) -> sqlite3.Connec
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, check_same_thread=False)
         conn.isolation_level = None  # explicit BEGIN/COMMIT only
-        _configure(conn, read_only=read_only)
+        wait = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        _configure(conn, read_only=read_only, busy_timeout_ms=wait)
         _check_and_migrate(conn, create=not read_only)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open database {path}: {exc}") from exc

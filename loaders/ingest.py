@@ -215,7 +215,8 @@ async def ingest_into(
     modification time are as stored is not read again, unless `rehash`.
 
     `private_file`: the database's file, which nobody else reads (loaders/building.py).
-    The search top lists are then built after COMMIT, by processes reading it.
+    The articles are then committed first, and processes reading them compute the
+    search top lists while this one builds indexes and resolves links.
     """
     if not trending_half_life_hours > 0:
         raise IngestError(
@@ -225,6 +226,7 @@ async def ingest_into(
     found = await asyncio.to_thread(_discover_all, paths)
     candidates = found.candidates
     report = IngestReport(rejected=list(found.rejected))
+    lists: asyncio.Future[list[toplists.WordList]] | None = None  # computed meanwhile
     try:
         await conn.execute("BEGIN IMMEDIATE")
     except aiosqlite.OperationalError as exc:
@@ -250,16 +252,29 @@ async def ingest_into(
         # Files whose slug was taken by an article that this run later removed.
         deferred, run.deferred = run.deferred, []
         await _apply(run, deferred, roots_by_rel, paths_by_rel, final=True)
+        if private_file is not None and report.changed:
+            # Nobody reads this file yet: commit the articles, so that processes can
+            # compute the search top lists from them while this one finishes.
+            await conn.execute("COMMIT")
+            words = await toplists.frequent_words(conn)
+            processes = _processes(workers, len(tasks))
+            lists = asyncio.ensure_future(
+                toplists.lists_in_processes(private_file, words, processes)
+            )
+            await conn.execute("BEGIN IMMEDIATE")
         await db.create_indexes(conn, deferred_indexes)
         report.seconds = time.perf_counter() - started  # for the summary _finish stores
         await _finish(run)
         await conn.execute("COMMIT")
+        if lists is not None:
+            await toplists.store_lists(conn, await lists)
     except BaseException:
         if conn.in_transaction:
             await conn.execute("ROLLBACK")
+        if lists is not None and not lists.done():
+            lists.cancel()
+            await asyncio.gather(lists, return_exceptions=True)
         raise
-    if private_file is not None and report.changed:
-        await toplists.rebuild_in_processes(conn, private_file, _processes(workers, len(tasks)))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -63,6 +63,10 @@ MAX_DRIFT = 0.05  # relative change of the average article length since the last
 STATE_KEY = "search_top_lists"
 SQL_CHUNK = 500
 WORKER_CACHE_KB = 65536  # a list process reads every frequent word's doclist and sizes
+# A list process reads a private database while the ingest that waits for it finishes
+# its own transaction; that transaction may hold the file (rollback journal) for as long
+# as index building takes at the corpus's size: wait, it is the only writer there is.
+LIST_READER_WAIT_MS = 3_600_000
 # A bound computed in floating point may be off in its last bits: demand a clear margin.
 SAFETY = 1.0 + 1e-9
 
@@ -169,7 +173,7 @@ def _listable(word: str) -> bool:
     return word.isascii() and word.isalnum()
 
 
-async def _frequent_words(conn: aiosqlite.Connection) -> list[tuple[str, int]]:
+async def frequent_words(conn: aiosqlite.Connection) -> list[tuple[str, int]]:
     """(word, articles containing it) of the words that get a list, most frequent first."""
     await conn.execute(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocabulary "
@@ -185,7 +189,7 @@ async def _frequent_words(conn: aiosqlite.Connection) -> list[tuple[str, int]]:
 async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
     """Drop every list and build one per frequent word."""
     made = []
-    for word, containing in await _frequent_words(conn):
+    for word, containing in await frequent_words(conn):
         found = await _list_of_word(conn, word, containing, corpus)
         if found is not None:
             made.append(found)
@@ -207,7 +211,7 @@ def lists_of_words(db_path: str, words: Sequence[tuple[str, int]], size: int) ->
     """The lists (of `size` articles) of `words` ((word, containing) pairs), read from
     the database at `db_path` by a connection of its own: the work of one process of
     `rebuild_in_processes`."""
-    conn = connect_sync(db_path, read_only=True)
+    conn = connect_sync(db_path, read_only=True, busy_timeout_ms=LIST_READER_WAIT_MS)
     try:
         conn.execute(f"PRAGMA cache_size = -{WORKER_CACHE_KB}")
         corpus = CorpusStats.from_block(conn.execute(AVERAGES_SQL).fetchone()[0])
@@ -228,34 +232,47 @@ def lists_of_words(db_path: str, words: Sequence[tuple[str, int]], size: int) ->
 async def rebuild_in_processes(conn: aiosqlite.Connection, db_path: Path, processes: int) -> None:
     """`rebuild`, in a transaction of its own, with the lists computed by `processes`
     processes (0 or 1: a thread of this one) reading the database at `db_path` (the one
-    behind `conn`).
+    behind `conn`)."""
+    made = await lists_in_processes(db_path, await frequent_words(conn), processes)
+    await store_lists(conn, made)
+
+
+async def lists_in_processes(
+    db_path: Path, words: Sequence[tuple[str, int]], processes: int
+) -> list[WordList]:
+    """The lists of `words`, computed by `processes` processes (0 or 1: a thread of this
+    one) reading the committed database at `db_path`.
 
     Scoring every match of every frequent word is most of a full ingest's last
-    seconds (7 of them at 100,000 articles) and runs on one core inside the ingest's
-    transaction. Other processes can only read committed data, so this is for a
-    database that nobody reads yet (loaders/building.py): its ingest commits, then
-    this fills the lists. (Were it read meanwhile, searches would score every match,
-    which gives the same pages.)
+    seconds (7 CPU-seconds at 100,000 articles) and would run on one core inside the
+    ingest's transaction. Other processes can only read committed data, so this is
+    for a database that nobody reads yet (loaders/building.py): its ingest commits
+    the articles, computes the lists here while it finishes, and stores them with
+    `store_lists`. (Were it read meanwhile, searches would score every match, which
+    gives the same pages.)
     """
-    words = await _frequent_words(conn)
-    made: list[WordList] = []
     if processes <= 1:
-        made = await asyncio.to_thread(lists_of_words, str(db_path), words, LIST_SIZE)
-    elif words:
-        # Most frequent first, dealt round-robin: shares of about equal work.
-        shares = [words[i :: processes * 2] for i in range(min(len(words), processes * 2))]
-        loop = asyncio.get_running_loop()
-        pool = worker_pool(min(processes, len(shares)))
-        try:
-            for part in await asyncio.gather(
-                *(
-                    loop.run_in_executor(pool, lists_of_words, str(db_path), share, LIST_SIZE)
-                    for share in shares
-                )
-            ):
-                made += part
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+        return await asyncio.to_thread(lists_of_words, str(db_path), words, LIST_SIZE)
+    if not words:
+        return []
+    # Most frequent first, dealt round-robin: shares of about equal work.
+    shares = [words[i :: processes * 2] for i in range(min(len(words), processes * 2))]
+    loop = asyncio.get_running_loop()
+    pool = worker_pool(min(processes, len(shares)))
+    try:
+        parts = await asyncio.gather(
+            *(
+                loop.run_in_executor(pool, lists_of_words, str(db_path), share, LIST_SIZE)
+                for share in shares
+            )
+        )
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return [found for part in parts for found in part]
+
+
+async def store_lists(conn: aiosqlite.Connection, made: Sequence[WordList]) -> None:
+    """Replace every list with `made`, in a transaction of its own."""
     corpus = await _corpus(conn)
     await conn.execute("BEGIN IMMEDIATE")
     try:

@@ -16,6 +16,7 @@ import pytest
 
 from loaders import building, db
 from loaders.ingest import IngestError, ingest
+from loaders.search import toplists
 from loaders.synthetic import generate_corpus
 from tests.conftest import REPO
 from tests.snapshot import snapshot
@@ -89,6 +90,37 @@ async def test_new_database_equals_ingest_into_existing_one(
     # The next ingest finds it unchanged, through the ordinary path.
     again = await ingest(fresh, [corpus], workers=workers)
     assert again.unchanged == ARTICLES and not again.changed
+
+
+async def test_list_processes_wait_out_the_finishing_transaction(
+    tmp_path: Path, corpus: Path, small_lists: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lists are computed while the ingest's last transaction holds the private file
+    (its rollback journal locks readers out once the transaction writes to the file):
+    their readers wait for it, however long it takes at the corpus's size."""
+    built = tmp_path / "built.db"
+    await ingest(built, [corpus], workers=0)
+    conn = await db.connect(built)
+    words = await toplists.frequent_words(conn)
+    await conn.close()
+    with sqlite3.connect(built) as plain:  # a rollback journal, as while building
+        assert plain.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)  # ordinary readers give up at once
+    writer = sqlite3.connect(built, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(db.DatabaseError, match="locked"):
+            db.connect_sync(built, read_only=True)
+        lists = asyncio.ensure_future(toplists.lists_in_processes(built, words, 1))
+        await asyncio.sleep(0.5)
+        assert not lists.done()  # waiting, not failed
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    made = await lists
+    stored = _rows(built, "SELECT term, article_id, weight, length FROM search_top")
+    assert sorted(entry for found in made for entry in found.entries) == stored
+    assert len({found.term[0] for found in made}) >= 5
 
 
 async def test_failed_first_ingest_leaves_no_database(tmp_path: Path) -> None:
