@@ -8,7 +8,10 @@ import tracemalloc
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from loaders import parse
 from loaders.files import FileTask, Status, load_file
 from loaders.parse import HAS_C_YAML, Rejection, parse_article, slugify
 from tests.conftest import INVALID, VALID
@@ -144,3 +147,37 @@ def test_an_impossible_date_is_malformed_yaml_not_a_parser_failure() -> None:
     raw = ARTICLE.replace(b"quality: 5", b"quality: 5\nupdated: 2021-13-45")
     with pytest.raises(Rejection, match=r"^malformed YAML: month must be in 1\.\.12$"):
         parse_article(raw)
+
+
+# Pieces of files around the frontmatter's `---` lines, odd ones included.
+SPLIT_PIECES = st.sampled_from(
+    ["---", "----", "--- ", "-- -", "\n", "\n\n", " ", "\t", "\u00a0", "\r", "x", "title: a"]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(pieces=st.lists(SPLIT_PIECES, max_size=12), opening=st.sampled_from(["---\n", "---", ""]))
+def test_frontmatter_splits_as_python_frontmatter_splits_it(
+    pieces: list[str], opening: str
+) -> None:
+    text = opening + "".join(pieces)
+    try:
+        expected: tuple[str, str] | None = parse._HANDLER.split(text)
+    except ValueError:
+        expected = None
+    try:
+        got: tuple[str, str] | None = parse.split_frontmatter(text)
+    except ValueError:
+        got = None
+    assert got == expected, repr(text)
+
+
+def test_the_common_layout_takes_the_string_search() -> None:
+    text = "---\ntitle: x\n---\nbody\n"
+    with_regex_unavailable = parse._HANDLER.FM_BOUNDARY
+    try:
+        parse._HANDLER.FM_BOUNDARY = None  # the handler would fail if asked
+        assert parse.split_frontmatter(text) == ("\ntitle: x\n", "\nbody\n")
+    finally:
+        parse._HANDLER.FM_BOUNDARY = with_regex_unavailable
+    assert parse.split_frontmatter(text) == parse._HANDLER.split(text)
