@@ -52,9 +52,21 @@ MAX_KEY = 1024  # libyaml's limit on an implicit key
 _ESCAPE: Final = re.compile(r'\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.?))|"')
 _REPLACEMENTS: Final = {
     "0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f",
-    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "\\": "\\", "/": "/", "N": "\x85",
+    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "\\": "\\", "N": "\x85",
     "_": "\xa0", "L": "\u2028", "P": "\u2029",
 }  # fmt: skip
+
+
+def _reads_slash_escape() -> bool:
+    """Whether libyaml reads `\\/` (since 0.2.1; an older one refuses it)."""
+    try:
+        return _LOADER is not None and yaml.load('"\\/"', Loader=yaml.CSafeLoader) == "/"
+    except yaml.YAMLError:
+        return False
+
+
+if _reads_slash_escape():
+    _REPLACEMENTS["/"] = "/"
 
 # Resolved values of short plain scalars: keys and flags recur in every file.
 _RESOLVED: dict[str, Any] = {}
@@ -62,6 +74,7 @@ _RESOLVED_KEPT: Final = 4096  # of at most 16 characters: not every date
 _NONE: Final = object()
 # Each text before a `: ` and its key (or _NONE): the same few keys open most lines.
 _KEYS: dict[str, Any] = {}
+_KEY_KEPT_LENGTH: Final = 64
 
 
 class _Unusual(Exception):
@@ -87,7 +100,9 @@ def load(text: str, *, max_values: int, max_depth: int) -> Any:
         return UNUSUAL
     try:
         lines = _lines(text)
-        if not lines or 2 * len(lines) >= max_values:
+        # Each line adds at most three values as parse.py counts them (`- key: value`:
+        # a list item and a mapping entry), plus one for the document.
+        if not lines or 3 * len(lines) + 1 > max_values:
             return UNUSUAL
         end, value = _block(lines, 0, lines[0][0], max_depth)
     except _Unusual:
@@ -221,8 +236,8 @@ def _key(text: str) -> Any:
     """The value of a plain key made of ASCII letters, digits and `_`, or _NONE."""
     plain = text.isidentifier() and text.isascii() and len(text) <= MAX_KEY
     key = _plain(text) if plain else _NONE
-    if len(_KEYS) < _RESOLVED_KEPT:
-        _KEYS[text] = key
+    if len(text) <= _KEY_KEPT_LENGTH and len(_KEYS) < _RESOLVED_KEPT:
+        _KEYS[text] = key  # short texts only: a value may put any text before its `: `
     return key
 
 

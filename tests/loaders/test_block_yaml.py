@@ -150,7 +150,10 @@ def test_what_the_lines_do_not_say_is_left_to_the_others(text: str) -> None:
 def test_limits_hand_big_or_deep_documents_to_the_checked_path() -> None:
     wide = "k:\n" + "".join("  - 1\n" for _ in range(100))
     assert block_yaml.load(wide, max_values=50, max_depth=64) is block_yaml.UNUSUAL
-    assert block_yaml.load(wide, max_values=300, max_depth=64) == {"k": [1] * 100}
+    assert block_yaml.load(wide, max_values=400, max_depth=64) == {"k": [1] * 100}
+    # `- key: value` lines add two values each (a list item and a mapping entry).
+    compact = "".join(f"- k{i}: 1\n" for i in range(100))
+    assert block_yaml.load(compact, max_values=250, max_depth=64) is block_yaml.UNUSUAL
     deep = "".join(" " * (2 * i) + "k:\n" for i in range(10)) + " " * 20 + "k: 1\n"
     assert block_yaml.load(deep, max_values=100, max_depth=5) is block_yaml.UNUSUAL
     assert block_yaml.load(deep, max_values=100, max_depth=11) is not block_yaml.UNUSUAL
@@ -160,6 +163,8 @@ def test_limits_hand_big_or_deep_documents_to_the_checked_path() -> None:
         parse._load_yaml(deeper)
     with pytest.raises(parse.Rejection, match="more than"):
         parse._load_yaml("k:\n" + "".join("  - 1\n" for _ in range(parse.MAX_NODES)))
+    with pytest.raises(parse.Rejection, match="more than"):  # 20,000 lines, 60,001 values
+        parse._load_yaml("title: x\nextra:\n" + "- a: 1\n" * 20_000)
 
 
 def test_dates_and_times_are_pyyaml_objects() -> None:
@@ -295,3 +300,11 @@ def test_line_soups_load_alike_or_are_left_to_the_others(soup: list[str]) -> Non
         return
     got = load(text)
     assert got is block_yaml.UNUSUAL or typed(got) == typed(expected), text
+
+
+def test_only_short_texts_are_kept_as_keys() -> None:
+    """A value may put any text before its `: `; a parse process keeps none of it."""
+    long_key = "A" * 1000  # a key, under libyaml's limit of 1024 characters
+    assert load(f"- {long_key}: x\n") == [{long_key: "x"}]
+    assert load(f"- x {'A' * 100_000}: y\n") is block_yaml.UNUSUAL  # not a plain key
+    assert max(map(len, block_yaml._KEYS)) <= block_yaml._KEY_KEPT_LENGTH
