@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,16 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loaders import block_yaml, parse
-from loaders.synthetic import generate_corpus
-from tests.conftest import FIXTURES, POWER_APPS, REPO, SHARED_SEEDS
+from tests.conftest import FIXTURES, REPO
 from tests.loaders.yaml_cases import (
     LIMITS,
-    RESOLVED,
     answered_alike,
     frontmatter_of,
-    ordinary,
-    plain_words,
-    typed,
     values,
 )
 
@@ -48,32 +41,6 @@ def test_every_block_style_fixture_and_seed_loads_as_pyyaml_loads_it() -> None:
     assert left_to_others == {"invalid", "search", "valid"}
     assert all(frontmatter_of(p) is None or load(frontmatter_of(p) or "") is not
                block_yaml.UNUSUAL for p in (REPO / "seeds").glob("*"))  # fmt: skip
-
-
-def test_synthetic_articles_take_the_line_path(tmp_path: Path) -> None:
-    for path in generate_corpus(tmp_path, 300, seed=7):
-        text = frontmatter_of(path)
-        assert text is not None
-        assert assert_same_or_unusual(text), path.name
-
-
-@pytest.mark.skipif(not POWER_APPS.is_dir(), reason="needs ../shared")
-def test_the_real_corpus_takes_the_line_path() -> None:
-    for path in sorted(POWER_APPS.glob("*.md")) + sorted(SHARED_SEEDS.glob("*")):
-        text = frontmatter_of(path)
-        if text is not None:
-            assert assert_same_or_unusual(text), path.name
-
-
-@pytest.mark.parametrize("scalar", RESOLVED)
-def test_plain_scalars_resolve_as_pyyaml_resolves_them(scalar: str) -> None:
-    for text in (f"k: {scalar}\n", f"- {scalar}\n", f"{scalar}: v\n", f"k:\n  - {scalar}\n"):
-        try:
-            ordinary(text)
-        except (yaml.YAMLError, ValueError):  # 2021-13-45 resolves as a date, then fails
-            assert load(text) is block_yaml.UNUSUAL
-            continue
-        assert_same_or_unusual(text)
 
 
 # Block structures the line parser must answer, each one way PyYAML reads it.
@@ -167,13 +134,6 @@ def test_limits_hand_big_or_deep_documents_to_the_checked_path() -> None:
         parse._load_yaml("title: x\nextra:\n" + "- a: 1\n" * 20_000)
 
 
-def test_dates_and_times_are_pyyaml_objects() -> None:
-    text = "d: 2002-12-14\nt: 2001-12-14t21:59:43.10-05:00\n"
-    loaded = load(text)
-    assert type(loaded["d"]) is date and type(loaded["t"]) is datetime
-    assert loaded == ordinary(text)
-
-
 def test_a_resolver_added_later_sends_every_text_to_the_others() -> None:
     class Patched(yaml.CSafeLoader):
         pass
@@ -193,19 +153,6 @@ def test_a_resolver_added_later_sends_every_text_to_the_others() -> None:
 def test_generated_block_documents_load_alike(value: Any, style: str | None) -> None:
     text = yaml.safe_dump(value, default_flow_style=False, default_style=style,
                           allow_unicode=True, width=10_000)  # fmt: skip
-    assert_same_or_unusual(text)
-
-
-@settings(max_examples=300, deadline=None)
-@given(words=st.lists(plain_words, min_size=1, max_size=6))
-def test_hand_typed_plain_scalars_load_alike(words: list[str]) -> None:
-    text = "".join(f"k{i}: {w}\n" for i, w in enumerate(words)) + "l:\n"
-    text += "".join(f"  - {w}\n" for w in words)
-    try:
-        ordinary(text)
-    except (yaml.YAMLError, ValueError):
-        assert load(text) is block_yaml.UNUSUAL
-        return
     assert_same_or_unusual(text)
 
 
@@ -267,14 +214,7 @@ def test_typed_block_documents_load_alike_or_are_left_to_the_others(
     if shift is not None:
         at, by = shift[0] % len(lines), shift[1]
         lines[at] = lines[at][1:] if by < 0 else " " * by + lines[at]
-    text = "\n".join(lines) + "\n"
-    try:
-        expected = ordinary(text)
-    except (yaml.YAMLError, ValueError, OverflowError):
-        assert load(text) is block_yaml.UNUSUAL, text
-        return
-    got = load(text)
-    assert got is block_yaml.UNUSUAL or typed(got) == typed(expected), text
+    answered_alike(block_yaml, "\n".join(lines) + "\n")
 
 
 # Single lines cut from odd pieces (quoted and non-ASCII keys, colons without spaces,
@@ -292,14 +232,7 @@ PIECES = st.builds(
 @settings(max_examples=500, deadline=None)
 @given(soup=st.lists(PIECES, min_size=1, max_size=6))
 def test_line_soups_load_alike_or_are_left_to_the_others(soup: list[str]) -> None:
-    text = "\n".join(soup) + "\n"
-    try:
-        expected = ordinary(text)
-    except (yaml.YAMLError, ValueError, OverflowError):
-        assert load(text) is block_yaml.UNUSUAL, text
-        return
-    got = load(text)
-    assert got is block_yaml.UNUSUAL or typed(got) == typed(expected), text
+    answered_alike(block_yaml, "\n".join(soup) + "\n")
 
 
 def test_only_short_texts_are_kept_as_keys() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,15 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loaders import parse, plain_yaml
-from loaders.synthetic import generate_corpus
-from tests.conftest import FIXTURES, POWER_APPS, REPO, SHARED_SEEDS
+from tests.conftest import FIXTURES, REPO
 from tests.loaders.yaml_cases import (
     LIMITS,
-    RESOLVED,
     answered_alike,
     frontmatter_of,
-    ordinary,
-    plain_words,
     values,
 )
 
@@ -41,32 +35,6 @@ def test_every_fixture_and_seed_loads_as_pyyaml_loads_it() -> None:
     assert left_to_pyyaml == {
         "alias_bomb.md", "alias_cycle.md", "empty_frontmatter.md", "malformed_yaml.md"
     }  # fmt: skip
-
-
-def test_synthetic_articles_take_the_fast_path(tmp_path: Path) -> None:
-    for path in generate_corpus(tmp_path, 300, seed=7):
-        text = frontmatter_of(path)
-        assert text is not None
-        assert assert_same_or_unusual(text), path.name
-
-
-@pytest.mark.skipif(not POWER_APPS.is_dir(), reason="needs ../shared")
-def test_the_real_corpus_takes_the_fast_path() -> None:
-    for path in sorted(POWER_APPS.glob("*.md")) + sorted(SHARED_SEEDS.glob("*")):
-        text = frontmatter_of(path)
-        if text is not None:
-            assert assert_same_or_unusual(text), path.name
-
-
-@pytest.mark.parametrize("scalar", RESOLVED)
-def test_plain_scalars_resolve_as_pyyaml_resolves_them(scalar: str) -> None:
-    for text in (f"k: {scalar}\n", f"- {scalar}\n", f"{scalar}: v\n", f"k: [{scalar}, x]\n"):
-        try:
-            ordinary(text)
-        except (yaml.YAMLError, ValueError):  # 2021-13-45 resolves as a date, then fails
-            assert plain_yaml.load(text, **LIMITS) is plain_yaml.UNUSUAL
-            continue
-        assert_same_or_unusual(text)
 
 
 @pytest.mark.parametrize(
@@ -111,12 +79,6 @@ def test_limits_hand_big_or_deep_documents_to_the_checked_path() -> None:
         parse._load_yaml("k: [" + ", ".join("1" for _ in range(parse.MAX_NODES)) + "]\n")
 
 
-def test_duplicate_keys_keep_the_first_position_and_the_last_value() -> None:
-    text = "a: 1\nb: 2\na: 3\n"
-    assert assert_same_or_unusual(text)
-    assert list(plain_yaml.load(text, **LIMITS).items()) == [("a", 3), ("b", 2)]
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     value=values, flow=st.sampled_from([None, True, False]), style=st.sampled_from([None, "'", '"'])
@@ -127,26 +89,3 @@ def test_generated_documents_load_alike(value: Any, flow: bool | None, style: st
     # A dumped tree has no anchors or merge keys; the dumper tags a scalar whose style
     # would otherwise change its type (`!!int '1'`), and those go to PyYAML.
     assert answered or "!!" in text
-
-
-@settings(max_examples=300, deadline=None)
-@given(words=st.lists(plain_words, min_size=1, max_size=6))
-def test_hand_typed_plain_scalars_load_alike(words: list[str]) -> None:
-    """Unquoted text as publishers type it, not as a dumper would quote it."""
-    text = (
-        "".join(f"k{i}: {w}\n" for i, w in enumerate(words))
-        + "l:\n"
-        + "".join(f"  - {w}\n" for w in words)
-    )
-    try:
-        ordinary(text)
-    except (yaml.YAMLError, ValueError):
-        assert plain_yaml.load(text, **LIMITS) is plain_yaml.UNUSUAL
-        return
-    assert_same_or_unusual(text)
-
-
-def test_dates_and_times_are_pyyaml_objects() -> None:
-    loaded = plain_yaml.load("d: 2002-12-14\nt: 2001-12-14t21:59:43.10-05:00\n", **LIMITS)
-    assert type(loaded["d"]) is date and type(loaded["t"]) is datetime
-    assert loaded == ordinary("d: 2002-12-14\nt: 2001-12-14t21:59:43.10-05:00\n")
