@@ -210,7 +210,7 @@ async def _replace_all(conn: aiosqlite.Connection, made: Sequence[WordList]) -> 
 def lists_of_words(db_path: str, words: Sequence[tuple[str, int]], size: int) -> list[WordList]:
     """The lists (of `size` articles) of `words` ((word, containing) pairs), read from
     the database at `db_path` by a connection of its own: the work of one process of
-    `rebuild_in_processes`."""
+    `lists_in_processes`."""
     conn = connect_sync(db_path, read_only=True, busy_timeout_ms=LIST_READER_WAIT_MS)
     try:
         conn.execute(f"PRAGMA cache_size = -{WORKER_CACHE_KB}")
@@ -227,14 +227,6 @@ def lists_of_words(db_path: str, words: Sequence[tuple[str, int]], size: int) ->
         return made
     finally:
         conn.close()
-
-
-async def rebuild_in_processes(conn: aiosqlite.Connection, db_path: Path, processes: int) -> None:
-    """`rebuild`, in a transaction of its own, with the lists computed by `processes`
-    processes (0 or 1: a thread of this one) reading the database at `db_path` (the one
-    behind `conn`)."""
-    made = await lists_in_processes(db_path, await frequent_words(conn), processes)
-    await store_lists(conn, made)
 
 
 async def lists_in_processes(
