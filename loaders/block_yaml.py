@@ -131,9 +131,9 @@ def _lines(text: str) -> list[_Line]:
                 body = rest
         colon = body.find(": ")
         if colon > 0:
-            key, text = body[:colon], body[colon + 2 :].lstrip(" ")
+            key, value = body[:colon], body[colon + 2 :].lstrip(" ")
         elif body[-1] == ":":
-            key, text = body[:-1], ""
+            key, value = body[:-1], ""
         else:
             append((indent, dash, _NONE, body))
             continue
@@ -143,7 +143,7 @@ def _lines(text: str) -> list[_Line]:
         if resolved is _NONE:
             append((indent, dash, _NONE, body))  # a value with a colon: the parse decides
         else:
-            append((indent, dash, resolved, text))
+            append((indent, dash, resolved, value))
     return lines
 
 
