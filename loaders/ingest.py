@@ -36,6 +36,7 @@ from loaders.parse import DEFAULT_MAX_BYTES, ParsedImage
 from loaders.query.facets import refresh_corpus_facets
 from loaders.search import index as search_index
 from loaders.search import toplists
+from loaders.search.weights import COLUMNS
 from loaders.trending import DEFAULT_HALF_LIFE_HOURS, trending_key
 
 CHUNK_FILES = 256
@@ -607,6 +608,8 @@ CONTENT_COLUMNS = (
     "cdn_amp_url", "featured_content", "provider_name", "provider_images", "topic_names",
     "images", "topic_ids", "body", "secured", "frontmatter",
 )  # fmt: skip
+# Where the full-text index's columns are in a content row.
+INDEXED_CONTENT = tuple(CONTENT_COLUMNS.index(name) for name, _ in COLUMNS)
 INSERT_CONTENT = (
     f"INSERT INTO article_content ({', '.join(CONTENT_COLUMNS)}) "
     f"VALUES ({db.placeholders(len(CONTENT_COLUMNS))})"
@@ -719,7 +722,9 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
     if updated:
         await conn.executemany(UPSERT_ARTICLE, [row for row in article_rows if row[0] in updated])
     await conn.executemany(INSERT_CONTENT, content_rows)
-    await search_index.index(conn, [row[0] for row in content_rows])
+    await search_index.index(
+        conn, [(row[0], *(row[at] for at in INDEXED_CONTENT)) for row in content_rows]
+    )
     await conn.executemany(
         "INSERT INTO article_topics (article_id, position, topic_id, name, published_ts, "
         "trending) VALUES (?, ?, ?, ?, ?, ?)",

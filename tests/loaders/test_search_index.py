@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from loaders.ingest import ingest
+from loaders.synthetic import generate_corpus
 
 
 def _matches(db_path: Path, word: str) -> set[str]:
@@ -48,3 +49,18 @@ async def test_adds_edits_and_removals_reach_the_index(tmp_path: Path) -> None:
     assert _matches(db_path, "pelicans") == {"three"}
     assert _matches(db_path, "herons") == {"one", "three"}
     assert _matches(db_path, "glide") == set()
+
+
+async def test_the_index_holds_exactly_the_stored_text(tmp_path: Path) -> None:
+    """The ingest hands FTS5 the values of the content rows it writes (not re-read from
+    them): FTS5's own check compares the index with article_content, row by row."""
+    folder = tmp_path / "c"
+    generate_corpus(folder, 120, seed=5)
+    _article(folder, "plain", "no excerpt, no provider, no topics")
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [folder])
+    for path in sorted(folder.rglob("*.md"))[:30]:  # edits replace rows and their terms
+        path.write_text(path.read_text().replace("\n---\n", "\n---\nzeppelinic prose.\n", 1))
+    await ingest(db_path, [folder])
+    assert len(_matches(db_path, "zeppelinic")) == 30
+    assert _matches(db_path, "excerpt") == {"plain"}
