@@ -154,7 +154,9 @@ class _Run:
     affected_topics: set[int] = field(default_factory=set)
     affected_urls: set[str] = field(default_factory=set)
     deferred: list[FileResult] = field(default_factory=list)
-    lists_later: bool = False  # the search top lists are built after COMMIT
+    lists_later: bool = False  # a first ingest: the search top lists are built meanwhile
+    database_file: Path | None = None  # where list processes can read committed data
+    lists_after_commit: bool = False  # the lists were dropped, to be rebuilt after COMMIT
 
 
 async def ingest(
@@ -190,7 +192,7 @@ async def ingest(
         return report
     conn = await db.connect(target)
     try:
-        return await ingest_into(conn, paths, **options)
+        return await ingest_into(conn, paths, database_file=target, **options)
     finally:
         await conn.close()
 
@@ -205,6 +207,7 @@ async def ingest_into(
     trending_half_life_hours: float = DEFAULT_HALF_LIFE_HOURS,
     rehash: bool = False,
     private_file: Path | None = None,
+    database_file: Path | None = None,
 ) -> IngestReport:
     """Ingest files and folders (recursively) into the database behind `conn`.
 
@@ -218,6 +221,8 @@ async def ingest_into(
     `private_file`: the database's file, which nobody else reads (loaders/building.py).
     The articles are then committed first, and processes reading them compute the
     search top lists while this one builds indexes and resolves links.
+    `database_file`: the database's file otherwise; when the top lists need a rebuild,
+    processes reading it rebuild them after COMMIT (searches score every match meanwhile).
     """
     if not trending_half_life_hours > 0:
         raise IngestError(
@@ -235,6 +240,7 @@ async def ingest_into(
     try:
         run = await _start_run(conn, report, trending_half_life_hours)
         run.lists_later = private_file is not None
+        run.database_file = database_file
         roots = {c.root for c in candidates}  # a few Path objects, shared by candidates
         root_ids = await _root_ids(conn, roots | found.folder_roots)
         await _remove(run, _gone(run, found, root_ids))
@@ -258,9 +264,8 @@ async def ingest_into(
             # compute the search top lists from them while this one finishes.
             await conn.execute("COMMIT")
             words = await toplists.frequent_words(conn)
-            processes = _processes(workers, len(tasks))
             lists = asyncio.ensure_future(
-                toplists.lists_in_processes(private_file, words, processes)
+                toplists.lists_in_processes(private_file, words, _list_processes(workers, words))
             )
             await conn.execute("BEGIN IMMEDIATE")
         await db.create_indexes(conn, deferred_indexes)
@@ -269,6 +274,12 @@ async def ingest_into(
         await conn.execute("COMMIT")
         if lists is not None:
             await toplists.store_lists(conn, await lists)
+        elif run.lists_after_commit and database_file is not None:
+            words = await toplists.frequent_words(conn)
+            made = await toplists.lists_in_processes(
+                database_file, words, _list_processes(workers, words)
+            )
+            await toplists.store_lists(conn, made, corpus_version=report.corpus_version)
     except BaseException:
         if conn.in_transaction:
             await conn.execute("ROLLBACK")
@@ -447,6 +458,12 @@ def _processes(workers: int | None, files: int) -> int:
     if workers is None:
         return (os.cpu_count() or 1) if files >= POOL_THRESHOLD else 0
     return workers
+
+
+def _list_processes(workers: int | None, words: Sequence[object]) -> int:
+    """Processes to compute the top lists of `words`: each is in MIN_ARTICLES articles
+    or more, so any list is work enough for a pool (unless `workers` says otherwise)."""
+    return _processes(workers, POOL_THRESHOLD if words else 0)
 
 
 async def _load_all(tasks: list[FileTask], workers: int | None) -> Any:
@@ -824,8 +841,12 @@ async def _finish(run: _Run) -> None:
         # Search (#4): _remove and _write keep the FTS index in step batch by batch; the
         # top lists of frequent words follow the index here (loaders/search/toplists.py).
         if not run.lists_later:
-            await toplists.refresh(conn, run.changed_ids, len(report.removed))
+            run.lists_after_commit = await toplists.refresh(
+                conn, run.changed_ids, len(report.removed), defer_rebuild=bool(run.database_file)
+            )
         await refresh_corpus_facets(conn)
+    elif run.database_file and not run.lists_later and await toplists.missing(conn):
+        run.lists_after_commit = True  # dropped by an ingest that stopped before rebuilding
     if await _rerank(run) or report.changed:
         await conn.execute(
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'corpus_version'"

@@ -23,7 +23,10 @@ ordering). Ours are exact, not approximate:
 - Every ingest keeps the lists true: articles that changed are re-scored and join a
   list when they beat its threshold; removed articles leave it (a shorter list stays
   true). Lists are rebuilt from the index when they run short, when a tenth of the
-  corpus changed since the last build, or when the average length drifted.
+  corpus changed since the last build, or when the average length drifted. A full
+  rebuild runs after the ingest's COMMIT, in processes (`refresh` drops the lists,
+  `lists_in_processes` and `store_lists` make them again): the write lock is not held
+  for it, and searches score every match meanwhile.
 
 Words outside ASCII always take the full path: only for ASCII is the index's spelling
 of a word certain without asking FTS5.
@@ -237,11 +240,11 @@ async def lists_in_processes(
 
     Scoring every match of every frequent word is most of a full ingest's last
     seconds (7 CPU-seconds at 100,000 articles) and would run on one core inside the
-    ingest's transaction. Other processes can only read committed data, so this is
-    for a database that nobody reads yet (loaders/building.py): its ingest commits
-    the articles, computes the lists here while it finishes, and stores them with
-    `store_lists`. (Were it read meanwhile, searches would score every match, which
-    gives the same pages.)
+    ingest's transaction. Other processes can only read committed data, so the ingest
+    commits first: a first ingest (loaders/building.py) computes the lists here while
+    it finishes in a second transaction, a large re-ingest after it drops them and
+    commits (`refresh`); both store them with `store_lists`. Searches meanwhile score
+    every match, which gives the same pages.
     """
     if processes <= 1:
         return await asyncio.to_thread(lists_of_words, str(db_path), words, LIST_SIZE)
@@ -263,18 +266,42 @@ async def lists_in_processes(
     return [found for part in parts for found in part]
 
 
-async def store_lists(conn: aiosqlite.Connection, made: Sequence[WordList]) -> None:
-    """Replace every list with `made`, in a transaction of its own."""
-    corpus = await _corpus(conn)
-    await conn.execute("BEGIN IMMEDIATE")
+async def store_lists(
+    conn: aiosqlite.Connection, made: Sequence[WordList], *, corpus_version: int | None = None
+) -> bool:
+    """Replace every list with `made`, in a transaction of its own.
+
+    With `corpus_version` (the version `made` was computed at, for a database others
+    write to), the lists are stored only if the corpus is still at that version and no
+    lists were stored since, and not at all if another ingest holds the database:
+    False then, and that ingest (or the next) builds them.
+    """
     try:
+        await conn.execute("BEGIN IMMEDIATE")
+    except aiosqlite.OperationalError:
+        if corpus_version is None:
+            raise
+        return False  # busy past the timeout: an ingest runs, and it will see no lists
+    try:
+        if corpus_version is not None and (
+            await _corpus_version(conn) != corpus_version or await _load_state(conn) is not None
+        ):
+            await conn.execute("ROLLBACK")
+            return False
+        corpus = await _corpus(conn)
         await _replace_all(conn, made)
         await _save_state(conn, _State(corpus.avgdl, 0))
         await conn.execute("COMMIT")
+        return True
     except BaseException:
         if conn.in_transaction:
             await conn.execute("ROLLBACK")
         raise
+
+
+async def _corpus_version(conn: aiosqlite.Connection) -> int:
+    rows = list(await conn.execute_fetchall("SELECT value FROM meta WHERE key = 'corpus_version'"))
+    return int(rows[0][0]) if rows else 0
 
 
 async def _score_new(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
@@ -356,17 +383,29 @@ async def _save_state(conn: aiosqlite.Connection, state: _State) -> None:
     )
 
 
-async def refresh(conn: aiosqlite.Connection, changed_ids: Collection[int], removed: int) -> None:
+async def refresh(
+    conn: aiosqlite.Connection, changed_ids: Collection[int], removed: int,
+    *, defer_rebuild: bool = False,
+) -> bool:  # fmt: skip
     """Bring the lists in step with the index after an ingest changed articles (inside
-    the ingest's transaction: readers see old lists with the old index, or new with new)."""
+    the ingest's transaction: readers see old lists with the old index, or new with new).
+
+    With `defer_rebuild`, a rebuild that is due only drops the lists (searches then score
+    every match, the same pages) and True says the caller is to rebuild them after
+    COMMIT with `lists_in_processes` and `store_lists`, on every core and outside the
+    transaction: 7 CPU-seconds at 100,000 articles.
+    """
     corpus = await _corpus(conn)
     state = await _load_state(conn)
     changes = (state.changes if state else 0) + len(changed_ids) + removed
     drifted = state is not None and abs(corpus.avgdl - state.avgdl) > MAX_DRIFT * state.avgdl
     if corpus.rows == 0 or state is None or drifted or changes > REBUILD_FRACTION * corpus.rows:
+        if defer_rebuild and corpus.rows > 0:
+            await _drop_all(conn)
+            return True
         await rebuild(conn, corpus)
         await _save_state(conn, _State(corpus.avgdl, 0))
-        return
+        return False
     ids = list(changed_ids)
     for part in chunked(ids, SQL_CHUNK):
         await conn.execute(
@@ -376,6 +415,22 @@ async def refresh(conn: aiosqlite.Connection, changed_ids: Collection[int], remo
     await _rebuild_short(conn, corpus)
     await _recount(conn)
     await _save_state(conn, _State(state.avgdl, changes))
+    return False
+
+
+async def missing(conn: aiosqlite.Connection) -> bool:
+    """Whether the lists of a non-empty corpus were dropped and not rebuilt (an ingest
+    stopped between its COMMIT and its lists' transaction): the next ingest rebuilds
+    them, changes or not."""
+    if await _load_state(conn) is not None:
+        return False
+    return bool(await conn.execute_fetchall("SELECT 1 FROM articles LIMIT 1"))
+
+
+async def _drop_all(conn: aiosqlite.Connection) -> None:
+    await conn.execute("DELETE FROM search_top")
+    await conn.execute("DELETE FROM search_terms")
+    await conn.execute("DELETE FROM meta WHERE key = ?", (STATE_KEY,))
 
 
 async def _recount(conn: aiosqlite.Connection) -> None:

@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,17 +208,19 @@ async def _state(db_path: Path) -> dict[str, float]:
         conn.close()
 
 
-async def test_large_changes_rebuild_the_lists(
-    tmp_path: Path, corpus: Path, small_lists: None
-) -> None:
+async def _a_fifth_removed(tmp_path: Path, corpus: Path) -> tuple[Path, Path]:
+    """(folder, database): the corpus ingested, then a fifth of its files deleted."""
     folder = tmp_path / "corpus"
     shutil.copytree(corpus, folder)
     db_path = tmp_path / "rebuild.db"
     await ingest(db_path, [folder], workers=0)
     for path in sorted(folder.rglob("*.md"))[: ARTICLES // 5]:
         path.unlink()
-    await ingest(db_path, [folder], workers=0)
-    assert (await _state(db_path))["changes"] == 0  # a fifth of the corpus: rebuilt
+    return folder, db_path
+
+
+async def _assert_lists_rebuilt(db_path: Path) -> None:
+    assert (await _state(db_path))["changes"] == 0
     reader = await Reader.open(db_path, size=1)
     try:
         assert await _check_invariant(reader) > len(WORDS)
@@ -225,3 +228,75 @@ async def test_large_changes_rebuild_the_lists(
         assert all(size == toplists.LIST_SIZE for (size,) in sizes)
     finally:
         await reader.close()
+
+
+def _stored_lists(db_path: Path) -> tuple[int, int]:
+    """(listed words, the lists' state rows)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        words = conn.execute("SELECT count(*) FROM search_terms").fetchone()[0]
+        states = conn.execute(
+            "SELECT count(*) FROM meta WHERE key = ?", (toplists.STATE_KEY,)
+        ).fetchone()[0]
+        return words, states
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["thread", "processes"])
+async def test_large_changes_rebuild_the_lists(
+    tmp_path: Path, corpus: Path, small_lists: None, workers: int
+) -> None:
+    """A fifth of the corpus changed: the lists are rebuilt, after the ingest's COMMIT."""
+    folder, db_path = await _a_fifth_removed(tmp_path, corpus)
+    report = await ingest(db_path, [folder], workers=workers)
+    assert len(report.removed) == ARTICLES // 5
+    await _assert_lists_rebuilt(db_path)
+
+
+async def test_lists_computed_before_another_ingest_committed_are_not_stored(
+    tmp_path: Path, corpus: Path, small_lists: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, db_path = await _a_fifth_removed(tmp_path, corpus)
+    computed = toplists.lists_in_processes
+
+    async def another_ingest_commits_meanwhile(*args: Any) -> list[toplists.WordList]:
+        made = await computed(*args)
+        other = sqlite3.connect(db_path)  # what any ingest that changes articles does
+        with other:
+            other.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'corpus_version'"
+            )
+        other.close()
+        return made
+
+    monkeypatch.setattr(toplists, "lists_in_processes", another_ingest_commits_meanwhile)
+    await ingest(db_path, [folder], workers=0)
+    assert _stored_lists(db_path) == (0, 0)  # possibly stale: not stored
+    monkeypatch.setattr(toplists, "lists_in_processes", computed)
+    again = await ingest(db_path, [folder], workers=0)
+    assert not again.changed  # nothing changed, and the missing lists were rebuilt
+    await _assert_lists_rebuilt(db_path)
+
+
+async def test_an_ingest_stopped_before_its_lists_leaves_them_to_the_next(
+    tmp_path: Path, corpus: Path, small_lists: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, db_path = await _a_fifth_removed(tmp_path, corpus)
+
+    async def stopped(*args: Any) -> list[toplists.WordList]:
+        raise RuntimeError("stopped between the two transactions")
+
+    computed = toplists.lists_in_processes
+    monkeypatch.setattr(toplists, "lists_in_processes", stopped)
+    with pytest.raises(RuntimeError, match="between the two"):
+        await ingest(db_path, [folder], workers=0)
+    conn = sqlite3.connect(db_path)
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    conn.close()
+    assert articles == ARTICLES - ARTICLES // 5  # the articles' transaction committed
+    assert _stored_lists(db_path) == (0, 0)  # searches score every match meanwhile
+    monkeypatch.setattr(toplists, "lists_in_processes", computed)
+    again = await ingest(db_path, [folder], workers=0)
+    assert not again.changed
+    await _assert_lists_rebuilt(db_path)
