@@ -370,7 +370,9 @@ def connect_sync(
     BUSY_TIMEOUT_MS)."""
     try:
         if read_only:
-            conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False)
+            # A URI, escaped: a `#` or `?` in the path would end its file name.
+            uri = Path(path).resolve().as_uri() + "?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, check_same_thread=False)

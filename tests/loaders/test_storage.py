@@ -107,3 +107,23 @@ def test_a_new_database_ignores_a_log_left_by_a_deleted_one(tmp_path: Path) -> N
         assert conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
     finally:
         conn.close()
+
+
+async def test_paths_with_uri_characters_open_read_only(tmp_path: Path) -> None:
+    """Read-only connections open by URI; `#` and `?` in the path are escaped, not read
+    as the URI's fragment or query (which once opened, and created, another file)."""
+    folder = tmp_path / "odd#dir?x"
+    folder.mkdir()
+    target = folder / "news#1.db"
+    await ingest(target, [VALID])
+    conn = db.connect_sync(target, read_only=True)
+    try:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] > 0
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            conn.execute("DELETE FROM meta")
+    finally:
+        conn.close()
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        "news#1.db"
+    ]
+    assert not (tmp_path / "odd").exists()
