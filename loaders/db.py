@@ -8,6 +8,7 @@ one, and a crash mid-ingest leaves the previous state intact.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -393,6 +394,15 @@ async def connect(path: str | Path, *, read_only: bool = False) -> aiosqlite.Con
     """
     opened = await asyncio.to_thread(connect_sync, path, read_only=read_only)
     return await aiosqlite.Connection(lambda: opened, iter_chunk_size=256)
+
+
+async def roll_back(conn: aiosqlite.Connection) -> None:
+    """ROLLBACK if a transaction is open. A COMMIT interrupted by cancellation may still
+    finish in aiosqlite's thread, leaving nothing to roll back: that is no reason to
+    replace the error being raised."""
+    if conn.in_transaction:
+        with contextlib.suppress(aiosqlite.OperationalError):
+            await conn.execute("ROLLBACK")
 
 
 def placeholders(values: Sequence[Any] | int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import time
 from collections import deque
@@ -40,6 +41,7 @@ from loaders.search.weights import COLUMNS
 from loaders.trending import DEFAULT_HALF_LIFE_HOURS, trending_key
 
 CHUNK_FILES = 256
+log = logging.getLogger("newsgraph.ingest")
 # Below this many files a process pool costs more to start than it saves.
 POOL_THRESHOLD = 1000
 SQL_CHUNK = 500  # ids per IN (...) list
@@ -274,21 +276,34 @@ async def ingest_into(
         await conn.execute("COMMIT")
         if lists is not None:
             await toplists.store_lists(conn, await lists)
-        elif run.lists_after_commit and database_file is not None:
-            words = await toplists.frequent_words(conn)
-            made = await toplists.lists_in_processes(
-                database_file, words, _list_processes(workers, words)
-            )
-            await toplists.store_lists(conn, made, corpus_version=report.corpus_version)
     except BaseException:
-        if conn.in_transaction:
-            await conn.execute("ROLLBACK")
         if lists is not None and not lists.done():
             lists.cancel()
             await asyncio.gather(lists, return_exceptions=True)
+        await db.roll_back(conn)
         raise
+    if run.lists_after_commit and database_file is not None:
+        await _rebuild_lists(conn, database_file, workers, report.corpus_version)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def _rebuild_lists(
+    conn: aiosqlite.Connection, database_file: Path, workers: int | None, version: int
+) -> None:
+    """The search top lists this run dropped, rebuilt after its COMMIT by processes
+    reading the committed database. A failure here costs speed, not data: the articles
+    are in, searches score every match until lists exist, and the next ingest rebuilds
+    them; so it is logged, and the run reports what it committed."""
+    try:
+        words = await toplists.frequent_words(conn)
+        made = await toplists.lists_in_processes(
+            database_file, words, _list_processes(workers, words)
+        )
+        await toplists.store_lists(conn, made, corpus_version=version)
+    except Exception:
+        log.warning("search top lists not rebuilt; the next ingest will", exc_info=True)
+        await db.roll_back(conn)
 
 
 @dataclass(slots=True)

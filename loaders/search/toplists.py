@@ -43,7 +43,14 @@ from typing import Any
 
 import aiosqlite
 
-from loaders.db import chunked, connect_sync, create_indexes, drop_indexes, placeholders
+from loaders.db import (
+    chunked,
+    connect_sync,
+    create_indexes,
+    drop_indexes,
+    placeholders,
+    roll_back,
+)
 from loaders.files import worker_pool
 from loaders.query.filters import ArticleFilter, compile_filter
 from loaders.reader import Reader
@@ -294,8 +301,7 @@ async def store_lists(
         await conn.execute("COMMIT")
         return True
     except BaseException:
-        if conn.in_transaction:
-            await conn.execute("ROLLBACK")
+        await roll_back(conn)
         raise
 
 
@@ -393,14 +399,17 @@ async def refresh(
     With `defer_rebuild`, a rebuild that is due only drops the lists (searches then score
     every match, the same pages) and True says the caller is to rebuild them after
     COMMIT with `lists_in_processes` and `store_lists`, on every core and outside the
-    transaction: 7 CPU-seconds at 100,000 articles.
+    transaction: 7 CPU-seconds at 100,000 articles. Lists that are missing already (never
+    built, or dropped by an ingest whose lists were not stored) are rebuilt here, in the
+    transaction: under a stream of ingests each committing before the previous one's lists
+    are stored, deferring again and again would never bring them back.
     """
     corpus = await _corpus(conn)
     state = await _load_state(conn)
     changes = (state.changes if state else 0) + len(changed_ids) + removed
     drifted = state is not None and abs(corpus.avgdl - state.avgdl) > MAX_DRIFT * state.avgdl
     if corpus.rows == 0 or state is None or drifted or changes > REBUILD_FRACTION * corpus.rows:
-        if defer_rebuild and corpus.rows > 0:
+        if defer_rebuild and state is not None and corpus.rows > 0:
             await _drop_all(conn)
             return True
         await rebuild(conn, corpus)
