@@ -9,12 +9,14 @@ updated in place (their database id, and so their cursors, stay the same).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -187,16 +189,33 @@ async def ingest(
     }
     target = Path(db_path)
     await asyncio.to_thread(building.remove_abandoned, target)
-    if not await asyncio.to_thread(os.path.lexists, target):  # a link is followed as ever
-        async with building.new_database(target) as (conn, private):
-            report = await ingest_into(conn, paths, private_file=private, **options)
-        report.seconds = time.perf_counter() - started
-        return report
-    conn = await db.connect(target)
+    with _cyclic_collector_paused():
+        if not await asyncio.to_thread(os.path.lexists, target):  # a link is followed as ever
+            async with building.new_database(target) as (conn, private):
+                report = await ingest_into(conn, paths, private_file=private, **options)
+            report.seconds = time.perf_counter() - started
+            return report
+        conn = await db.connect(target)
+        try:
+            return await ingest_into(conn, paths, database_file=target, **options)
+        finally:
+            await conn.close()
+
+
+@contextlib.contextmanager
+def _cyclic_collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the run. An ingest builds hundreds of
+    thousands of small objects that live until it ends and hold no cycles (candidates,
+    stamps, stored rows), and each collection walks all of them again: a fifth of a
+    no-change re-ingest of 100,000 files (1.08-1.14 s, 0.90-0.95 s paused). Reference
+    counting still frees everything as usual; only cycles wait for the end."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        return await ingest_into(conn, paths, database_file=target, **options)
+        yield
     finally:
-        await conn.close()
+        if enabled:
+            gc.enable()
 
 
 async def ingest_into(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -439,3 +440,21 @@ async def test_the_content_row_copies_images_and_topics_in_order(
     assert [i["url"] for i in images] == ["https://x.test/1.jpg"]
     assert images[0]["width"] == 10 and len(topic_ids.split(",")) == 2
     assert any(imgs for imgs, *_ in copies.values() if imgs != images)  # fixtures have images
+
+
+async def test_the_cyclic_collector_is_paused_for_a_run_and_restored(tmp_path: Path) -> None:
+    """An ingest pauses Python's cyclic collector while it builds its many long-lived
+    objects, and leaves it as it found it, on success and on failure."""
+    seen: list[bool] = []
+    assert gc.isenabled()
+    await ingest(tmp_path / "a.db", [VALID], on_progress=lambda *_: seen.append(gc.isenabled()))
+    assert seen and not any(seen) and gc.isenabled()
+    with pytest.raises(IngestError):
+        await ingest(tmp_path / "a.db", [tmp_path / "missing"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        await ingest(tmp_path / "a.db", [VALID])
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
