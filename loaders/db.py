@@ -396,6 +396,12 @@ async def connect(path: str | Path, *, read_only: bool = False) -> aiosqlite.Con
     return await aiosqlite.Connection(lambda: opened, iter_chunk_size=256)
 
 
+async def meta_int(conn: aiosqlite.Connection, key: str, default: int) -> int:
+    """An integer kept in the meta table (corpus_version, next_article_id), or `default`."""
+    rows = list(await conn.execute_fetchall("SELECT value FROM meta WHERE key = ?", (key,)))
+    return int(rows[0][0]) if rows else default
+
+
 async def roll_back(conn: aiosqlite.Connection) -> None:
     """ROLLBACK if a transaction is open. A COMMIT interrupted by cancellation may still
     finish in aiosqlite's thread, leaving nothing to roll back: that is no reason to

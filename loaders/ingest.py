@@ -284,10 +284,7 @@ async def ingest_into(
             # Nobody reads this file yet: commit the articles, so that processes can
             # compute the search top lists from them while this one finishes.
             await conn.execute("COMMIT")
-            words = await toplists.frequent_words(conn)
-            lists = asyncio.ensure_future(
-                toplists.lists_in_processes(private_file, words, _list_processes(workers, words))
-            )
+            lists = await _computing_lists(conn, private_file, workers)
             await conn.execute("BEGIN IMMEDIATE")
         await db.create_indexes(conn, deferred_indexes)
         report.seconds = time.perf_counter() - started  # for the summary _finish stores
@@ -315,14 +312,21 @@ async def _rebuild_lists(
     are in, searches score every match until lists exist, and the next ingest rebuilds
     them; so it is logged, and the run reports what it committed."""
     try:
-        words = await toplists.frequent_words(conn)
-        made = await toplists.lists_in_processes(
-            database_file, words, _list_processes(workers, words)
-        )
+        made = await (await _computing_lists(conn, database_file, workers))
         await toplists.store_lists(conn, made, corpus_version=version)
-    except Exception:
+    except Exception:  # store_lists has rolled its transaction back
         log.warning("search top lists not rebuilt; the next ingest will", exc_info=True)
-        await db.roll_back(conn)
+
+
+async def _computing_lists(
+    conn: aiosqlite.Connection, database_file: Path, workers: int | None
+) -> asyncio.Future[list[toplists.WordList]]:
+    """The search top lists of the committed database at `database_file`, being computed:
+    the words that get one are read here, their lists by processes (or a thread)."""
+    words = await toplists.frequent_words(conn)
+    return asyncio.ensure_future(
+        toplists.lists_in_processes(database_file, words, _list_processes(workers, words))
+    )
 
 
 @dataclass(slots=True)
@@ -388,7 +392,7 @@ async def _start_run(
     existing = {r[0]: _Existing._make(r[1:]) for r in rows}
     providers = await conn.execute_fetchall("SELECT domain, id FROM providers")
     topics = await conn.execute_fetchall("SELECT slug, id FROM topics")
-    next_id = await _meta_int(conn, "next_article_id", 1)
+    next_id = await db.meta_int(conn, "next_article_id", 1)
     return _Run(
         conn=conn,
         report=report,
@@ -424,11 +428,6 @@ def _gone(run: _Run, found: _Found, root_ids: dict[Path, int]) -> list[str]:
         for rel, ex in run.existing.items()
         if ex.root_id in synced and rel not in present and not protected(synced[ex.root_id], rel)
     ]
-
-
-async def _meta_int(conn: aiosqlite.Connection, key: str, default: int) -> int:
-    rows = list(await conn.execute_fetchall("SELECT value FROM meta WHERE key = ?", (key,)))
-    return int(rows[0][0]) if rows else default
 
 
 async def _root_ids(conn: aiosqlite.Connection, roots: set[Path]) -> dict[Path, int]:
@@ -892,7 +891,7 @@ async def _finish(run: _Run) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         (str(run.next_id),),
     )
-    report.corpus_version = await _meta_int(conn, "corpus_version", 0)
+    report.corpus_version = await db.meta_int(conn, "corpus_version", 0)
     await conn.execute(
         "INSERT INTO meta(key, value) VALUES ('last_ingest', ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

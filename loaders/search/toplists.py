@@ -48,6 +48,7 @@ from loaders.db import (
     connect_sync,
     create_indexes,
     drop_indexes,
+    meta_int,
     placeholders,
     roll_back,
 )
@@ -291,7 +292,8 @@ async def store_lists(
         return False  # busy past the timeout: an ingest runs, and it will see no lists
     try:
         if corpus_version is not None and (
-            await _corpus_version(conn) != corpus_version or await _load_state(conn) is not None
+            await meta_int(conn, "corpus_version", 0) != corpus_version
+            or await _load_state(conn) is not None
         ):
             await conn.execute("ROLLBACK")
             return False
@@ -303,11 +305,6 @@ async def store_lists(
     except BaseException:
         await roll_back(conn)
         raise
-
-
-async def _corpus_version(conn: aiosqlite.Connection) -> int:
-    rows = list(await conn.execute_fetchall("SELECT value FROM meta WHERE key = 'corpus_version'"))
-    return int(rows[0][0]) if rows else 0
 
 
 async def _score_new(conn: aiosqlite.Connection, ids: Sequence[int]) -> None:
