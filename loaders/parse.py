@@ -346,10 +346,15 @@ def _datetime(
 
 
 def format_utc(moment: datetime) -> str:
-    """ISO-8601 in UTC with a `Z`, seconds precision unless there are fractions."""
-    moment = moment.astimezone(UTC)
-    fraction = f".{moment.microsecond:06d}".rstrip("0") if moment.microsecond else ""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+    """ISO-8601 in UTC with a `Z`, seconds precision unless there are fractions.
+
+    Written out field by field: strftime's `%Y` does not pad years before 1000 to four
+    digits on Linux (`999-01-01...`, not ISO-8601), and costs twice as much."""
+    m = moment.astimezone(UTC)
+    text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+    if m.microsecond:
+        text += f".{m.microsecond:06d}".rstrip("0")
+    return text + "Z"
 
 
 def _image(value: Any, field: str) -> ParsedImage:

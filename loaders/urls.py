@@ -27,6 +27,11 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+# What a URL's host may hold for the plain path of normalize_url: anything else (a port,
+# user info, an IPv6 literal, a zone) goes through urlsplit.
+_PLAIN_HOST_EXCLUDES = frozenset(":@[]%")
+
+
 def normalize_url(url: str) -> str | None:
     """The comparison key of `url`, or None when it is not an absolute http(s) URL."""
     text = url.strip()
@@ -34,6 +39,35 @@ def normalize_url(url: str) -> str | None:
         return None
     if text.startswith("//"):
         text = "https:" + text
+    plain = _plain_key(text)
+    return plain if plain is not None else _key_by_split(text)
+
+
+def _plain_key(text: str) -> str | None:
+    """The key of the URLs most articles hold, `http(s)://host/path`, read without
+    urlsplit (3.4 us, ~3 URLs per article); None when the URL is anything else (a query,
+    a fragment, a port, odd characters), for `_key_by_split`. Gives `_key_by_split`'s
+    answer or None, never another one."""
+    if text.startswith("https://"):
+        rest = text[8:]
+    elif text.startswith("http://"):
+        rest = text[7:]
+    else:
+        return None
+    # Printable ASCII without spaces: nothing that urlsplit strips, rejects or treats
+    # as a delimiter besides "/" (checked below), and no case that .lower() misses.
+    if not (rest.isascii() and rest.isprintable()) or " " in rest or "?" in rest or "#" in rest:
+        return None
+    slash = rest.find("/")
+    host, path = (rest, "") if slash < 0 else (rest[:slash], rest[slash:])
+    if not _PLAIN_HOST_EXCLUDES.isdisjoint(host):
+        return None
+    host = host.lower().rstrip(".")
+    return f"{host}{path.rstrip('/')}" if host else None
+
+
+def _key_by_split(text: str) -> str | None:
+    """normalize_url's answer for any stripped text, through urlsplit."""
     try:
         parts = urlsplit(text)
         port = parts.port

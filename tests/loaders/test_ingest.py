@@ -458,3 +458,18 @@ async def test_the_cyclic_collector_is_paused_for_a_run_and_restored(tmp_path: P
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+async def test_an_article_dated_before_year_1000_is_ingested(tmp_path: Path) -> None:
+    # strftime wrote such a year with three digits, and the ingest failed on it.
+    folder = tmp_path / "old"
+    folder.mkdir()
+    (folder / "old.md").write_text("---\ntitle: Old\npublishedDateTime: 0999-01-02\n---\n")
+    report = await ingest(tmp_path / "o.db", [folder])
+    assert report.added == ["old.md"] and not report.rejected
+    with sqlite3.connect(tmp_path / "o.db") as conn:
+        stored = conn.execute(
+            "SELECT c.published_at, a.published_month FROM articles AS a "
+            "JOIN article_content AS c ON c.id = a.id"
+        ).fetchall()
+    assert stored == [("0999-01-02T00:00:00Z", 99901)]

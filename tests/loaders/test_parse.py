@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import tracemalloc
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -181,3 +182,16 @@ def test_the_common_layout_takes_the_string_search() -> None:
     finally:
         parse._HANDLER.FM_BOUNDARY = with_regex_unavailable
     assert parse.split_frontmatter(text) == parse._HANDLER.split(text)
+
+
+def test_dates_before_year_1000_keep_four_digit_years() -> None:
+    article = parse_article(b"---\ntitle: T\npublishedDateTime: 0999-03-04T05:06:07.25Z\n---\n")
+    assert article.published_at == "0999-03-04T05:06:07.25Z"
+
+
+@settings(max_examples=500, deadline=None)
+@given(moment=st.datetimes(min_value=datetime(1000, 1, 2), timezones=st.timezones()))
+def test_format_utc_writes_what_strftime_writes_from_year_1000(moment: datetime) -> None:
+    utc = moment.astimezone(UTC)
+    fraction = f".{utc.microsecond:06d}".rstrip("0") if utc.microsecond else ""
+    assert parse.format_utc(moment) == utc.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"

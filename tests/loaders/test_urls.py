@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from loaders import urls
 from loaders.urls import normalize_url
 
 SAME = [
@@ -38,3 +41,36 @@ def test_www_and_other_ports_stay_distinct() -> None:
 )
 def test_non_http_urls_have_no_key(url: str) -> None:
     assert normalize_url(url) is None
+
+
+def _by_split(url: str) -> str | None:
+    """normalize_url as it was before the plain path: every URL through urlsplit."""
+    text = url.strip()
+    if not text:
+        return None
+    return urls._key_by_split("https:" + text if text.startswith("//") else text)
+
+
+def test_common_urls_take_the_plain_path() -> None:
+    assert urls._plain_key("https://News.Example.COM./2021/a/") == "news.example.com/2021/a"
+    assert urls._plain_key("http://example.com") == "example.com"
+    others = ["https://example.com/a?b=1", "https://example.com:8443/a", "https://u@x.com/",
+              "https://[::1]/a", "https://x.com/a#b", "https://x.com/a b",
+              "ftp://x.com/a"]  # fmt: skip
+    for other in others:
+        assert urls._plain_key(other) is None
+
+
+# Characters that matter to urlsplit or to case folding, among ordinary ones.
+_URL_CHARS = st.sampled_from(list("aZ09.-_/:@?#[]%&=+ ~\\\t\n\x01\x7fİßé/"))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    prefix=st.sampled_from(["https://", "http://", "HTTPS://", "//", "https:", "ftp://", ""]),
+    host=st.text(_URL_CHARS, max_size=12),
+    rest=st.text(_URL_CHARS, max_size=16),
+)
+def test_the_plain_path_answers_as_urlsplit_does(prefix: str, host: str, rest: str) -> None:
+    url = prefix + host + rest
+    assert normalize_url(url) == _by_split(url)
