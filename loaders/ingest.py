@@ -833,7 +833,10 @@ UPDATE providers SET
 WHERE id IN (SELECT id FROM temp.affected_ids);
 """
 
-# A topic's display name is the spelling used by its newest article.
+# A topic's display name is the spelling used by its newest article. Ordered by the
+# article_topics copy of published_ts, so that the topic's index gives the newest first
+# and only a tie is sorted: ordered by the articles' own column, every article of every
+# topic was sorted (0.2-0.4 s of a 100,000-article first ingest, 0.01 s now).
 REFRESH_TOPICS = """
 DELETE FROM topics WHERE id IN (SELECT id FROM temp.affected_ids)
     AND NOT EXISTS (SELECT 1 FROM article_topics WHERE topic_id = topics.id);
@@ -841,7 +844,7 @@ UPDATE topics SET
     article_count = (SELECT count(*) FROM article_topics WHERE topic_id = topics.id),
     name = (
         SELECT t.name FROM article_topics AS t JOIN articles AS a ON a.id = t.article_id
-        WHERE t.topic_id = topics.id ORDER BY a.published_ts DESC, a.path LIMIT 1)
+        WHERE t.topic_id = topics.id ORDER BY t.published_ts DESC, a.path LIMIT 1)
 WHERE id IN (SELECT id FROM temp.affected_ids);
 """
 

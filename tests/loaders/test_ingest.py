@@ -473,3 +473,28 @@ async def test_an_article_dated_before_year_1000_is_ingested(tmp_path: Path) -> 
             "JOIN article_content AS c ON c.id = a.id"
         ).fetchall()
     assert stored == [("0999-01-02T00:00:00Z", 99901)]
+
+
+async def test_a_topic_is_named_as_its_newest_article_spells_it(tmp_path: Path) -> None:
+    folder = tmp_path / "named"
+    folder.mkdir()
+    spellings = [
+        ("c.md", "2020-01-01", "Machine learning"),
+        ("b.md", "2022-05-01", "machine Learning"),
+        ("a.md", "2022-05-01", "MACHINE LEARNING"),
+        ("d.md", "2021-01-01", "Machine Learning"),
+    ]
+    for name, day, topic in spellings:
+        (folder / name).write_text(
+            f"---\ntitle: T\npublishedDateTime: {day}\ntopics: [{topic}]\n---\n"
+        )
+
+    def topics() -> list[tuple[str, int]]:
+        with sqlite3.connect(tmp_path / "t.db") as conn:
+            return conn.execute("SELECT name, article_count FROM topics").fetchall()
+
+    await ingest(tmp_path / "t.db", [folder])
+    assert topics() == [("MACHINE LEARNING", 4)]  # the newest two tie: the first path wins
+    (folder / "a.md").unlink()
+    await ingest(tmp_path / "t.db", [folder])
+    assert topics() == [("machine Learning", 3)]
