@@ -8,6 +8,8 @@ seen when `tests/benchmarks` is the first path given, environment variables alwa
     BENCH_INGEST_SIZE=100000          files for the ingest benchmark (overrides the mode's)
     BENCH_SECONDS=10        length of each measured wrk run
     BENCH_WARMUP=2          length of the warm-up run before each measured one
+    BENCH_REPEATS=3         cold runs per shape, each on a fresh server (quick mode: 1); the
+                            run with the median ratio is reported, with the others' range
     BENCH_COLD=1000         distinct request bodies per cold shape (fewer when the corpus
                             has fewer distinct pages, topics, words or articles)
     BENCH_CONNECTIONS=16    wrk connections, the same for newsgraph and the baseline
@@ -32,9 +34,9 @@ RESULTS_DIR = REPO / "benchmark-results"
 # wrk between bursts), which the reports' "ratio/CPU" corrects for; see the README.
 CONNECTIONS = 16
 MODES = {
-    #        sizes            ingest   seconds warmup cold
-    "quick": ((1000,), 1000, 3.0, 1.0, 200),
-    "full": ((1000, 100_000), 100_000, 10.0, 2.0, 1000),
+    #        sizes            ingest   seconds warmup cold repeats
+    "quick": ((1000,), 1000, 3.0, 1.0, 200, 1),
+    "full": ((1000, 100_000), 100_000, 10.0, 2.0, 1000, 3),
 }
 
 
@@ -46,6 +48,7 @@ class BenchConfig:
     seconds: float
     warmup: float
     cold: int
+    repeats: int  # cold runs per shape (see the module docstring)
     connections: int
     threads: int
     pin: bool
@@ -63,7 +66,7 @@ class BenchConfig:
         mode = env.get("BENCH_MODE", "quick")
         if mode not in MODES:
             raise ValueError(f"BENCH_MODE must be one of {sorted(MODES)}, got {mode!r}")
-        sizes, ingest_size, seconds, warmup, cold = MODES[mode]
+        sizes, ingest_size, seconds, warmup, cold, repeats = MODES[mode]
         if env.get("BENCH_SIZES"):
             sizes = tuple(int(s) for s in env["BENCH_SIZES"].split(",") if s.strip())
         return cls(
@@ -73,6 +76,7 @@ class BenchConfig:
             seconds=float(env.get("BENCH_SECONDS") or seconds),
             warmup=float(env.get("BENCH_WARMUP") or warmup),
             cold=int(env.get("BENCH_COLD") or cold),
+            repeats=max(1, int(env.get("BENCH_REPEATS") or repeats)),
             connections=int(env.get("BENCH_CONNECTIONS") or CONNECTIONS),
             threads=int(env.get("BENCH_THREADS") or 1),
             pin=env.get("BENCH_PIN", "1") != "0",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -42,12 +43,39 @@ class ServingRow:
     newsgraph: LoadResult | None = None
     baseline: LoadResult | None = None
     note: str = ""  # e.g. "n/a (no search field)"
+    # Every (newsgraph, baseline) pair measured when the shape ran more than once; the
+    # row's own pair is the one with the median ratio (`median_of`).
+    runs: list[tuple[LoadResult, LoadResult]] = field(default_factory=list)
+
+    @staticmethod
+    def median_of(row: ServingRow, runs: list[tuple[LoadResult, LoadResult]]) -> ServingRow:
+        """`row` with the pair of median ratio among `runs` (the lower middle of an even
+        count), all of them kept: one run of 10 s on this machine can be 10% off."""
+        ranked = sorted(runs, key=lambda pair: _rate_ratio(*pair))
+        row.newsgraph, row.baseline = ranked[(len(ranked) - 1) // 2]
+        row.runs = list(runs) if len(runs) > 1 else []
+        return row
 
     @property
     def ratio(self) -> float | None:
         if self.newsgraph is None or self.baseline is None or not self.baseline.req_per_s:
             return None
-        return self.newsgraph.req_per_s / self.baseline.req_per_s
+        return _rate_ratio(self.newsgraph, self.baseline)
+
+    @property
+    def ratio_range(self) -> tuple[float, float] | None:
+        """The lowest and highest ratio over the runs, when there were several."""
+        if not self.runs:
+            return None
+        ratios = [_rate_ratio(*pair) for pair in self.runs]
+        return min(ratios), max(ratios)
+
+    @property
+    def p50_ms(self) -> float | None:
+        """newsgraph's p50: the median over the runs when there were several."""
+        if self.runs:
+            return statistics.median(ng.p50_ms for ng, _ in self.runs)
+        return self.newsgraph.p50_ms if self.newsgraph else None
 
     @property
     def cpu_ratio(self) -> float | None:
@@ -70,7 +98,13 @@ class ServingRow:
             "target": self.target,
             "met": ratio >= self.target if ratio is not None else None,
             "target_applies": self.size == TARGET_SIZE,
+            "runs": [{"newsgraph": ng.to_json(), "baseline": base.to_json(),
+                      "ratio": round(_rate_ratio(ng, base), 4)} for ng, base in self.runs],
         }  # fmt: skip
+
+
+def _rate_ratio(newsgraph: LoadResult, baseline: LoadResult) -> float:
+    return newsgraph.req_per_s / baseline.req_per_s if baseline.req_per_s else 0.0
 
 
 @dataclass
@@ -191,14 +225,19 @@ class Results:
         head = (
             f"{'articles':>9} {'shape':<15} {'mode':<4} {'bodies':>6} {'req/s':>8} {'p50 ms':>8} "
             f"{'p99 ms':>8} {'CPU':>4} {'base r/s':>9} {'CPU':>4} {'ratio':>7} {'target':>6} met"
-            f" {'ratio/CPU':>9}"
+            f" {'ratio/CPU':>9} {'runs':>13}"
         )
         out = [
             "serving: newsgraph vs. prepared bytes (same uvicorn, same placement)",
             "CPU: cores the server got during its run (below 1.00: other processes took some)",
             "ratio/CPU: ratio of requests per server CPU-second, steadier on a busy machine",
-            head,
         ]
+        if self.config.repeats > 1:
+            out.append(
+                f"runs: cold shapes ran {self.config.repeats} times, each on a fresh "
+                "server; a row is the run of median ratio, then the range of all"
+            )
+        out.append(head)
         for row in self.serving:
             start = f"{row.size:>9,} {row.shape:<15} {row.mode:<4}"
             if row.newsgraph is None or row.baseline is None:
@@ -210,6 +249,7 @@ class Results:
                 f"{ng.p99_ms:>8.2f} {ng.server_cpu:>4.2f} {row.baseline.req_per_s:>9.1f} "
                 f"{row.baseline.server_cpu:>4.2f} {ratio:>7.4f} "
                 f"{row.target:>6.2f} {_met(ratio >= row.target):<3} {row.cpu_ratio or 0:>9.4f}"
+                + (f" {spread[0]:.4f}-{spread[1]:.4f}" if (spread := row.ratio_range) else "")
             )
         return out
 
@@ -226,7 +266,8 @@ class Results:
             small = by_key.get((sizes[0], row.shape, row.mode))
             if small is None or small.newsgraph is None:
                 continue
-            large_ms, small_ms = row.newsgraph.p50_ms, small.newsgraph.p50_ms
+            large_ms, small_ms = row.p50_ms, small.p50_ms
+            assert large_ms is not None and small_ms is not None
             ratio = large_ms / small_ms
             # Closed loop: p50 is about connections / (req/s), and req/s grows with the CPU
             # share the server got, so p50 * CPU share is the p50 it would have had with a
@@ -248,7 +289,8 @@ class Results:
         if not rows:
             return []
         out = [
-            f"scale: p50 at the larger size / p50 at the smaller (target <= {SCALE_TARGET})",
+            f"scale: p50 at the larger size / p50 at the smaller (target <= {SCALE_TARGET}); "
+            "the median p50 of a shape's runs",
             "per CPU: the same with each p50 multiplied by its run's CPU share",
         ]
         for r in rows:
@@ -352,7 +394,8 @@ class Results:
 
 def from_json(data: dict[str, Any]) -> Results:
     """A written run, read back (to print its tables again)."""
-    config = BenchConfig(**{**data["config"], "sizes": tuple(data["config"]["sizes"]),
+    # Runs written before repeats existed measured every shape once.
+    config = BenchConfig(**{"repeats": 1, **data["config"], "sizes": tuple(data["config"]["sizes"]),
                             "cache": Path(data["config"]["cache"])})  # fmt: skip
     machine = data["machine"]
     results = Results(config, load_at_start=tuple(machine["load_average_at_start"]),
@@ -363,9 +406,11 @@ def from_json(data: dict[str, Any]) -> Results:
         return LoadResult(**value) if value else None
 
     for r in data["serving"]:
+        runs = [(LoadResult(**run["newsgraph"]), LoadResult(**run["baseline"]))
+                for run in r.get("runs", [])]  # fmt: skip
         results.serving.append(ServingRow(r["size"], r["shape"], r["mode"], r["distinct_bodies"],
                                           r["target"], load(r["newsgraph"]), load(r["baseline"]),
-                                          r["note"]))  # fmt: skip
+                                          r["note"], runs))  # fmt: skip
     results.memory = {int(k): v for k, v in data["memory"].items()}
     names = {f.name for f in fields(ServerSideRow)}
     for row in data.get("server_side", []):
