@@ -498,3 +498,13 @@ async def test_a_topic_is_named_as_its_newest_article_spells_it(tmp_path: Path) 
     (folder / "a.md").unlink()
     await ingest(tmp_path / "t.db", [folder])
     assert topics() == [("machine Learning", 3)]
+
+
+async def test_statistics_cover_the_planned_tables_and_skip_the_read_by_id_ones(
+    fixture_db: Path,
+) -> None:
+    with sqlite3.connect(fixture_db) as conn:
+        analyzed = {r[0] for r in conn.execute("SELECT DISTINCT tbl FROM sqlite_stat1")}
+    assert analyzed >= {"articles", "article_topics", "article_urls", "related", "reference_urls"}
+    assert "article_content" not in analyzed
+    assert not any(table.startswith("article_fts") for table in analyzed)
