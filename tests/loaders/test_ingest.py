@@ -505,6 +505,43 @@ async def test_statistics_cover_the_planned_tables_and_skip_the_read_by_id_ones(
 ) -> None:
     with sqlite3.connect(fixture_db) as conn:
         analyzed = {r[0] for r in conn.execute("SELECT DISTINCT tbl FROM sqlite_stat1")}
+        content = conn.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'article_content'")
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        assert content.fetchall() == [(None, str(articles))]  # written, not counted
     assert analyzed >= {"articles", "article_topics", "article_urls", "related", "reference_urls"}
-    assert "article_content" not in analyzed
     assert not any(table.startswith("article_fts") for table in analyzed)
+
+
+HOME_PAGE = (
+    "SELECT a.id FROM articles AS a JOIN article_content AS c ON c.id = a.id "
+    "ORDER BY a.published_ts DESC, a.id DESC LIMIT 21"
+)
+
+
+def _plan(db_path: Path, sql: str) -> str:
+    with sqlite3.connect(db_path) as conn:
+        return " | ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+
+
+async def test_a_size_left_by_an_older_analyze_is_replaced(tmp_path: Path) -> None:
+    # A full ANALYZE by an older version counted article_content; ANALYZE per table never
+    # rewrites that count, and once the articles outgrew it the planner scanned the table.
+    folder = tmp_path / "grown"
+    shutil.copytree(VALID, folder)
+    db_path = tmp_path / "g.db"
+    await ingest(db_path, [folder])
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE sqlite_stat1 SET stat = '1' WHERE tbl = 'article_content'")
+        conn.execute("INSERT INTO sqlite_stat1 VALUES ('article_fts_data', NULL, '3')")
+        conn.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'articles'")  # due for ANALYZE
+    assert "SCAN c" in _plan(db_path, HOME_PAGE)  # what the stale count did
+    _article(folder, "one-more.md")
+    await ingest(db_path, [folder])
+    with sqlite3.connect(db_path) as conn:
+        count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        stale = conn.execute(
+            "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl LIKE 'article\\_%' ESCAPE '\\' "
+            "AND tbl NOT IN ('article_topics', 'article_urls')"
+        ).fetchall()
+    assert stale == [("article_content", None, str(count))]
+    assert "SCAN c" not in _plan(db_path, HOME_PAGE)
