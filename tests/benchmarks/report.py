@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -73,9 +74,18 @@ class ServingRow:
     @property
     def p50_ms(self) -> float | None:
         """newsgraph's p50: the median over the runs when there were several."""
+        return self._median_of_runs(lambda ng: ng.p50_ms)
+
+    @property
+    def p50_cpu_ms(self) -> float | None:
+        """p50 times the CPU share the server got in its run (the median over the runs):
+        about the p50 it would have had with a whole core."""
+        return self._median_of_runs(lambda ng: ng.p50_ms * ng.server_cpu)
+
+    def _median_of_runs(self, value: Callable[[LoadResult], float]) -> float | None:
         if self.runs:
-            return statistics.median(ng.p50_ms for ng, _ in self.runs)
-        return self.newsgraph.p50_ms if self.newsgraph else None
+            return statistics.median(value(ng) for ng, _ in self.runs)
+        return value(self.newsgraph) if self.newsgraph else None
 
     @property
     def cpu_ratio(self) -> float | None:
@@ -272,8 +282,8 @@ class Results:
             # Closed loop: p50 is about connections / (req/s), and req/s grows with the CPU
             # share the server got, so p50 * CPU share is the p50 it would have had with a
             # whole core.
-            cpu_large, cpu_small = row.newsgraph.server_cpu, small.newsgraph.server_cpu
-            per_cpu = (large_ms * cpu_large) / (small_ms * cpu_small) if cpu_small else None
+            large_cpu, small_cpu = row.p50_cpu_ms, small.p50_cpu_ms
+            per_cpu = large_cpu / small_cpu if large_cpu and small_cpu else None
             applies = sizes[0] == 1000 and row.size == TARGET_SIZE
             out.append({
                 "shape": row.shape, "mode": row.mode, "small": sizes[0], "large": row.size,

@@ -94,19 +94,23 @@ def test_written_run_reads_back_into_the_same_tables(tmp_path: Path) -> None:
 def test_a_repeated_shape_reports_its_median_run_and_range(tmp_path: Path) -> None:
     config = BenchConfig.from_env({"BENCH_MODE": "full", "BENCH_CACHE": str(tmp_path)})
     assert config.repeats == 3
-    runs = [(dataclasses.replace(_load(rate), p50_ms=p50), _load(8000.0))
-            for rate, p50 in ((400.0, 40.0), (320.0, 50.0), (360.0, 44.0))]  # fmt: skip
+    measured = ((400.0, 44.0, 1.0), (320.0, 50.0, 0.5), (360.0, 40.0, 1.0))  # req/s, p50, CPU
+    runs = [(dataclasses.replace(_load(rate, cpu), p50_ms=p50), _load(8000.0))
+            for rate, p50, cpu in measured]  # fmt: skip
     row = ServingRow.median_of(ServingRow(100_000, "topic page", "cold", 900, 0.04), runs)
     assert row.ratio == 360.0 / 8000.0  # the middle of 0.040, 0.045, 0.050
+    assert row.newsgraph is not None and row.newsgraph.p50_ms == 40.0  # that run's own
     assert row.ratio_range == (0.04, 0.05)
-    assert row.p50_ms == 44.0
+    assert row.p50_ms == 44.0  # the median of 44, 50 and 40
+    assert row.p50_cpu_ms == 40.0  # the median of 44, 25 and 40
     small = ServingRow.median_of(ServingRow(1000, "topic page", "cold", 900, 0.04),
                                  [(_load(500.0), _load(9000.0))])  # fmt: skip
     assert small.runs == [] and small.p50_ms == 20.0
 
     results = Results(config, placement="server on CPU 1, wrk on CPU 0")
     results.serving += [small, row]
-    assert results.scale()[0]["ratio"] == 2.2  # median p50s: 44 / 20
+    scale = results.scale()[0]
+    assert scale["ratio"] == 2.2 and scale["ratio_per_cpu"] == 2.0  # 44 / 20, 40 / 20
     table = "\n".join(results.tables())
     assert "0.0450" in table and "0.0400-0.0500" in table
     again = report.from_json(json.loads(results.write(tmp_path).read_text()))

@@ -129,16 +129,29 @@ def test_serving_against_prepared_bytes(
     cold_runs: dict[str, list[tuple[wrk.LoadResult, wrk.LoadResult]]] = {
         w.shape.key: [] for w in measured
     }
-    hot_runs: list[tuple[wrk.LoadResult, wrk.LoadResult]] = []
+    hot_runs: dict[str, list[tuple[wrk.LoadResult, wrk.LoadResult]]] = {
+        w.shape.key: [] for w in measured
+    }
     memory: list[dict[str, float]] = []
+
+    def record(mode: str) -> None:
+        for workload in prep.workloads:
+            shape = workload.shape
+            target = shape.cold_target if mode == "cold" else shapes.HOT_TARGET
+            row = ServingRow(size, shape.name, mode, 0, target, note=workload.unavailable)
+            if not workload.unavailable:
+                row.distinct = len(workload.cold) if mode == "cold" else 1
+                runs = cold_runs[shape.key] if mode == "cold" else hot_runs[shape.key]
+                ServingRow.median_of(row, runs)
+            bench_results.serving.append(row)
+            print(f"\n[bench] {json.dumps(row.to_json())}", flush=True)
 
     def measure(served: Server, baseline: Server, workload: Workload, mode: str) -> None:
         pair = (_measure(served, prep, workload, mode, bench_config, place.load),
                 _measure(baseline, prep, workload, mode, bench_config, place.load))  # fmt: skip
         errors.extend(_errors(f"newsgraph {workload.shape.name} {mode}", pair[0]))
         errors.extend(_errors(f"baseline {workload.shape.name} {mode}", pair[1]))
-        runs = cold_runs[workload.shape.key] if mode == "cold" else hot_runs
-        runs.append(pair)
+        (cold_runs if mode == "cold" else hot_runs)[workload.shape.key].append(pair)
 
     with processes.baseline(prep.responses, cpus=place.server,
                             log=prep.folder / "baseline.log") as baseline:  # fmt: skip
@@ -151,23 +164,13 @@ def test_serving_against_prepared_bytes(
                 for workload in measured:
                     measure(uncached, baseline, workload, "cold")
                 memory.append(uncached.rss_mb())
+        record("cold")
         with processes.newsgraph(prep.db_path, cpus=place.server,
                                  log=prep.folder / "newsgraph.log") as cached:  # fmt: skip
             for workload in measured:
                 measure(cached, baseline, workload, "hot")
             memory.append(cached.rss_mb())
-    hot = iter(hot_runs)
-    for mode in ("cold", "hot"):
-        for workload in prep.workloads:
-            shape = workload.shape
-            target = shape.cold_target if mode == "cold" else shapes.HOT_TARGET
-            row = ServingRow(size, shape.name, mode, 0, target, note=workload.unavailable)
-            if not workload.unavailable:
-                row.distinct = len(workload.cold) if mode == "cold" else 1
-                runs = cold_runs[shape.key] if mode == "cold" else [next(hot)]
-                ServingRow.median_of(row, runs)
-            bench_results.serving.append(row)
-            print(f"\n[bench] {json.dumps(row.to_json())}", flush=True)
+        record("hot")
     # The cold servers' memory is the query engine's; the hot one adds its cache.
     bench_results.memory[size] = max(memory, key=lambda rss: rss["serving_mb"])
     assert not errors, errors
