@@ -928,15 +928,15 @@ async def _refresh_statistics(conn: aiosqlite.Connection) -> None:
         )
 
 
-# The tables whose statistics the planner uses. Not article_content: it is only ever
-# read by rowid, and counting its rows read every page of it (400 MB, a third of a
-# whole ANALYZE at 100,000 articles); nor the full-text index's own tables, which FTS5
-# reads with statements of its own.
 def _not_analyzed(column: str) -> str:
     """SQL that is true when `column` names one of the tables ANALYZE skips."""
     return f"({column} = 'article_content' OR {column} LIKE 'article\\_fts%' ESCAPE '\\')"
 
 
+# The tables whose statistics the planner uses. Not article_content: it is only ever
+# read by rowid, and counting its rows read every page of it (400 MB, a third of a
+# whole ANALYZE at 100,000 articles); nor the full-text index's own tables, which FTS5
+# reads with statements of its own.
 ANALYZED_TABLES = (
     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
     f"ESCAPE '\\' AND NOT {_not_analyzed('name')}"
