@@ -209,8 +209,7 @@ async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
 
 async def _replace_all(conn: aiosqlite.Connection, made: Sequence[WordList]) -> None:
     """Drop every list and store `made` instead."""
-    await conn.execute("DELETE FROM search_top")
-    await conn.execute("DELETE FROM search_terms")
+    await _delete_lists(conn)
     # Nothing deletes articles while the lists fill: the index that cascades their
     # deletion to search_top can wait, and is built once.
     deferred = await drop_indexes(conn, ["search_top_by_article"])
@@ -433,9 +432,14 @@ async def missing(conn: aiosqlite.Connection) -> bool:
     return bool(await conn.execute_fetchall("SELECT 1 FROM articles LIMIT 1"))
 
 
-async def _drop_all(conn: aiosqlite.Connection) -> None:
+async def _delete_lists(conn: aiosqlite.Connection) -> None:
     await conn.execute("DELETE FROM search_top")
     await conn.execute("DELETE FROM search_terms")
+
+
+async def _drop_all(conn: aiosqlite.Connection) -> None:
+    """The lists and the state saying they were built, gone: `missing` says so after."""
+    await _delete_lists(conn)
     await conn.execute("DELETE FROM meta WHERE key = ?", (STATE_KEY,))
 
 
