@@ -1,7 +1,8 @@
 """The `newsgraph` command: ingest, serve, schema, generate.
 
 Exit codes: 0 success; 1 some files were rejected (the rest are stored);
-2 usage errors, or a database that cannot be opened or is not newsgraph's.
+2 usage errors, or a database that cannot be opened or is not newsgraph's;
+3 the server could not start (its port is taken, or the app failed at startup).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from api.settings import ENV_PREFIX, OPTIONS, Settings
 from loaders import db
 from loaders.ingest import IngestError, IngestReport, ingest
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_NO_SERVER = 0, 1, 2, 3
 PROGRESS_AFTER_SECONDS = 1.0
 
 
@@ -219,9 +220,14 @@ def serve_settings(args: argparse.Namespace) -> Settings:
     return Settings(**values)
 
 
+def _print_serving(db_path: Path, host: str, port: int) -> None:
+    print(f"newsgraph: serving {db_path} at http://{host}:{port}/graphql", file=sys.stderr)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # imported here: `ingest` should not pay for the server's imports
 
+    from api import workers
     from api.metrics import prepare_multiprocess
     from api.persisted import AllowList, AllowListError
 
@@ -256,19 +262,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.update(settings.to_env())
     if settings.workers > 1 and settings.metrics:
         prepare_multiprocess()  # before the workers start: they inherit the variable
-    print(
-        f"newsgraph: serving {settings.db} at http://{settings.host}:{settings.port}/graphql",
-        file=sys.stderr,
-    )
+    uvicorn_options: dict[str, Any] = {
+        "app": "api.app:create_app",
+        "factory": True,
+        "log_level": settings.log_level,
+        "access_log": False,  # newsgraph writes its own, structured (api/logs.py)
+        "server_header": False,
+    }
+    if settings.workers > 1 and workers.supported():
+        try:
+            port = workers.claim_port(settings.host, settings.port)
+        except OSError as exc:
+            print(f"newsgraph: cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_NO_SERVER
+        _print_serving(settings.db, settings.host, port)
+        return workers.Supervisor(settings.host, port, settings.workers, uvicorn_options).run()
+    _print_serving(settings.db, settings.host, settings.port)
     uvicorn.run(
-        "api.app:create_app",
-        factory=True,
         host=settings.host,
         port=settings.port,
         workers=settings.workers if settings.workers > 1 else None,
-        log_level=settings.log_level,
-        access_log=False,  # newsgraph writes its own, structured (api/logs.py)
-        server_header=False,
+        **uvicorn_options,
     )
     return EXIT_OK
 

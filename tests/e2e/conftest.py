@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -27,9 +28,23 @@ def free_port() -> int:
         return port
 
 
+def _signal_group(group: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # every process of it ended already
+        os.killpg(group, signum)
+
+
 @contextmanager
 def running_server(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start `newsgraph serve ARGS` and yield its base URL once /healthz answers."""
+    with serving(*args, env=env) as (base, _process):
+        yield base
+
+
+@contextmanager
+def serving(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`running_server`, also yielding the `newsgraph serve` process."""
     port = free_port()
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"newsgraph-e2e-{port}.log", "w+b")  # noqa: SIM115
     process = subprocess.Popen(
@@ -56,13 +71,13 @@ def running_server(*args: str, env: dict[str, str] | None = None) -> Iterator[st
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not become healthy in time")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        _signal_group(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _signal_group(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
 
