@@ -45,7 +45,7 @@ class Executor:
     def __init__(self, state: AppState, policy: Policy) -> None:
         self.state = state
         self.policy = policy
-        self.shared_rows = SharedRows()  # this process's providers and topics (see there)
+        self.shared_rows = SharedRows()  # providers, topics, counts and facets (see there)
 
     def refused(
         self, media: str, errors: list[dict[str, Any]], name: str | None, status: int = 0

@@ -1,15 +1,16 @@
 """Per-request DataLoaders: every nested level of a page costs at most one statement.
 
 Loaders live for one request only (made in `Loaders.__init__`), so they never
-serve stale rows across ingests and never leak between users. Providers and topics
-also come from a store kept across the requests of one corpus version
-(loaders/shared.py), which the server passes in.
+serve stale rows across ingests and never leak between users. Providers and topics,
+and the counts over whole lists (facets, totals), also come from a store kept across
+the requests of one corpus version (loaders/shared.py), which the server passes in.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any, Generic, TypeVar
 
@@ -116,7 +117,8 @@ class Loaders:
         self._pages: dict[tuple[AnyScope, PageRequest], Loader[int | None, Page]] = {}
         self._counts: dict[tuple[AnyScope, ArticleFilter], Loader[int | None, int]] = {}
         self._facets: dict[
-            tuple[AnyScope, ArticleFilter, Facet, int], Loader[int | None, list[FacetCount]]
+            tuple[AnyScope, ArticleFilter, Facet, int],
+            Loader[int | None, tuple[FacetCount, ...]],
         ] = {}
         self._search_counts: dict[tuple[str, ArticleFilter], Loader[None, int]] = {}
         self._search_scores: dict[str, Loader[int, float | None]] = {}
@@ -178,23 +180,31 @@ class Loaders:
             )
         return self._pages[key]
 
+    def _kept(self, table: str, key: Hashable, cost: Callable[[V], int]) -> Kept[V] | None:
+        return None if self.shared is None else Kept(self.shared, table, key, cost)
+
+    # Counts and facets describe a whole list, not a page, so every page of a list asks
+    # for the same ones; they are kept across requests (the whole list is read for them).
+
     def count(self, scope: AnyScope, filter: ArticleFilter) -> Loader[int | None, int]:
         """How many articles each parent's filtered list holds."""
         key = (scope, filter)
         if key not in self._counts:
             self._counts[key] = _grouped(
-                lambda parents: article_counts(self.db, scope, filter, parents)
+                lambda parents: article_counts(self.db, scope, filter, parents),
+                self._kept("list counts", key, lambda _: filter.size()),
             )
         return self._counts[key]
 
     def facet(
         self, scope: AnyScope, filter: ArticleFilter, facet: Facet, bucket_size: int
-    ) -> Loader[int | None, list[FacetCount]]:
+    ) -> Loader[int | None, tuple[FacetCount, ...]]:
         """One facet's counts for many parents' filtered lists."""
         key = (scope, filter, facet, bucket_size)
         if key not in self._facets:
             self._facets[key] = _grouped(
-                lambda parents: facet_counts(self.db, scope, filter, facet, parents, bucket_size)
+                lambda parents: facet_counts(self.db, scope, filter, facet, parents, bucket_size),
+                self._kept("facets", key, lambda values: filter.size() + len(values)),
             )
         return self._facets[key]
 
@@ -239,13 +249,38 @@ class Loaders:
 P = TypeVar("P", bound=Hashable)
 
 
+@dataclass(frozen=True, slots=True)
+class Kept(Generic[V]):
+    """Where a loader keeps its values across requests: a store shared by the requests
+    of one corpus version, a table in it and the loader's key there (each parent's
+    value is kept under (key, parent)), and what a value costs against the store's
+    bound (its filter's size included: clients choose filters)."""
+
+    store: SharedRows
+    table: str
+    key: Hashable
+    cost: Callable[[V], int]
+
+
 def _grouped(
-    fetch: Callable[[list[P]], Awaitable[dict[P, V]]],
+    fetch: Callable[[list[P]], Awaitable[dict[P, V]]], kept: Kept[V] | None = None
 ) -> Loader[P, V]:
-    """A DataLoader over a read that answers for many parents at once (None included)."""
+    """A DataLoader over a read that answers for many parents at once (None included);
+    with `kept`, parents found there cost no statement."""
 
     async def batch(parents: list[P]) -> list[V]:
-        found = await fetch(list(dict.fromkeys(parents)))
+        wanted = list(dict.fromkeys(parents))
+        if kept is None:
+            found = await fetch(wanted)
+        else:
+            known = kept.store.table(kept.table)
+            found = {p: known[(kept.key, p)] for p in wanted if (kept.key, p) in known}
+            missing = [p for p in wanted if p not in found]
+            if missing:
+                fresh = await fetch(missing)
+                found.update(fresh)
+                cost = sum(kept.cost(v) for v in fresh.values())
+                kept.store.keep(kept.table, {(kept.key, p): v for p, v in fresh.items()}, cost)
         return [found[p] for p in parents]
 
     return Loader(batch)

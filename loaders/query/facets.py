@@ -94,10 +94,11 @@ BUCKETED = (Facet.HEAT, Facet.QUALITY)
 async def facet_counts(
     db: Reader, scope: AnyScope, filter: ArticleFilter, facet: Facet,
     parents: Sequence[int | None], bucket_size: int = 1,
-) -> dict[int | None, list[FacetCount]]:  # fmt: skip
+) -> dict[int | None, tuple[FacetCount, ...]]:  # fmt: skip
     """Every value of `facet` with its count, per parent, over the filtered lists.
 
     Heat and quality come in buckets of `bucket_size` (`value` is the lower bound).
+    Tuples: the counts of a corpus version are shared by its requests (loaders/shared.py).
     """
     if scope is Scope.ALL and filter.is_empty():
         # The whole corpus: counts kept by the ingest, no scan.
@@ -117,8 +118,8 @@ async def facet_counts(
             sql, params = _statement(scope, part, filter, facet)
             for row in await db.fetch(sql, params):
                 counted[row[0]].append(row)
-    result = {key: _values(facet, rows, bucket_size) for key, rows in counted.items()}
-    return {p: result.get(None if single_list(scope) else p, []) for p in parents}
+    result = {key: tuple(_values(facet, rows, bucket_size)) for key, rows in counted.items()}
+    return {p: result.get(None if single_list(scope) else p, ()) for p in parents}
 
 
 async def refresh_corpus_facets(conn: aiosqlite.Connection) -> None:

@@ -55,6 +55,15 @@ class ArticleFilter:
     def is_empty(self) -> bool:
         return self == EMPTY_FILTER
 
+    def size(self) -> int:
+        """1 + the values it holds, nested filters included: what keeping it costs."""
+        values = (self.topics, self.all_topics, self.providers, self.types, self.categories,
+                  self.slugs)  # fmt: skip
+        nested: list[ArticleFilter] = [*self.all_of, *self.any_of]
+        if self.negated is not None:
+            nested.append(self.negated)
+        return 1 + sum(map(len, values)) + sum(f.size() for f in nested)
+
     def without(self, *names: str) -> ArticleFilter:
         """This filter with the named top-level fields cleared (for facets)."""
         defaults: dict[str, Any] = {f.name: f.default for f in fields(self) if f.name in names}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import Annotated, Any
 
@@ -72,7 +73,7 @@ IgnoreOwn = Annotated[
 BucketSize = Annotated[int, strawberry.argument(description="Width of each bucket (at least 1).")]
 
 
-def _sorted(counts: list[FacetCount], sort: FacetSort) -> list[FacetCount]:
+def _sorted(counts: Iterable[FacetCount], sort: FacetSort) -> list[FacetCount]:
     if sort is FacetSort.COUNT:
         return sorted(counts, key=lambda c: (-c.count, _value_key(c.value)))
     return sorted(counts, key=lambda c: _value_key(c.value))
@@ -119,7 +120,9 @@ def _bucket_facet(facet: Facet) -> Any:
 @strawberry.type(
     description="How the articles of the whole filtered list (not only this page) spread over "
     "topics, providers, types, categories, published state, months, heat and quality. Each "
-    "facet costs one SQL statement; ask only for those you show."
+    "facet costs one SQL statement over the whole list the first time a list's facet is asked "
+    "for; later requests, for any page of that list, share the counts until the corpus "
+    "changes. Ask only for those you show."
 )
 class ArticleFacets:
     scope: strawberry.Private[AnyScope]
@@ -128,7 +131,7 @@ class ArticleFacets:
 
     async def _counts(
         self, info: Info, facet: Facet, ignore_own: bool, bucket_size: int = 1
-    ) -> list[FacetCount]:
+    ) -> tuple[FacetCount, ...]:
         active = self.filter.without(*OWN_FIELDS[facet]) if ignore_own else self.filter
         loader = info.context.loaders.facet(self.scope, active, facet, bucket_size)
         return await loader.load(self.parent)
