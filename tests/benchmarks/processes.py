@@ -66,7 +66,7 @@ class Server:
 
     def workers(self) -> list[int]:
         """Worker processes of `--workers N` (children started by multiprocessing's spawn;
-        uvicorn's supervisor also starts multiprocessing's resource tracker)."""
+        the supervisor also starts multiprocessing's resource tracker)."""
         pids: list[int] = []
         for task in Path(f"/proc/{self.process.pid}/task").iterdir():
             for pid in (task / "children").read_text().split():
@@ -84,7 +84,7 @@ class Server:
 
     def rss_mb(self) -> dict[str, float]:
         """VmRSS (and peak VmHWM) of the server process and of its workers (with
-        `--workers N`; uvicorn's supervisor is then the parent and serves nothing)."""
+        `--workers N`; the supervisor (api/workers.py) is then the parent and serves nothing)."""
         main = _status(self.process.pid)
         kids = [_status(pid) for pid in self.workers()]
         kids = [k for k in kids if k]
