@@ -11,12 +11,13 @@ import asyncio
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from loaders.ingest import ingest
 from loaders.reader import Reader
+from loaders.shared import SharedRows
 from loaders.synthetic import generate_corpus
 from schema.build import schema
 from schema.context import Context
@@ -127,6 +128,10 @@ class World:
     reader: Reader
     corpus: Corpus
     values: Values  # what the strategies draw from
+    # Every request shares one store, as a server's requests at one corpus version do:
+    # totals and facets that earlier examples counted come from it, and must still be
+    # the reference's (a key missing a part of the list it describes would fail here).
+    shared: SharedRows = field(default_factory=SharedRows)
 
     def __repr__(self) -> str:
         return f"World({len(self.corpus.facts)} articles)"
@@ -139,7 +144,11 @@ class World:
 
     def execute(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         result = self.runner.run(
-            schema.execute(query, variable_values=variables, context_value=Context(db=self.reader))
+            schema.execute(
+                query,
+                variable_values=variables,
+                context_value=Context(db=self.reader, shared_rows=self.shared.for_version(1)),
+            )
         )
         assert result.errors is None, (result.errors, variables)
         data: dict[str, Any] = result.data
