@@ -228,7 +228,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # imported here: `ingest` should not pay for the server's imports
 
     from api import workers
-    from api.metrics import prepare_multiprocess
+    from api.metrics import forget_process, prepare_multiprocess
     from api.persisted import AllowList, AllowListError
 
     settings = serve_settings(args)
@@ -277,7 +277,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                   file=sys.stderr)  # fmt: skip
             return EXIT_NO_SERVER
         _print_serving(settings.db, settings.host, port)
-        return workers.Supervisor(settings.host, port, settings.workers, uvicorn_options).run()
+        supervisor = workers.Supervisor(settings.host, port, settings.workers, uvicorn_options,
+                                        on_exit=forget_process)  # fmt: skip
+        return supervisor.run()
     _print_serving(settings.db, settings.host, settings.port)
     uvicorn.run(
         host=settings.host,

@@ -55,6 +55,12 @@ def multiprocess() -> bool:
     return bool(os.environ.get(MULTIPROC_ENV))
 
 
+def forget_process(pid: int) -> None:
+    """Take a worker that ended (cleanly or not) out of the live gauges' sums."""
+    if multiprocess():
+        prometheus_multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
 def prepare_multiprocess() -> None:
     """Give the workers about to start a folder to share samples in (emptied first)."""
     folder = os.environ.get(MULTIPROC_ENV)
@@ -181,6 +187,6 @@ class Metrics:
         return generate_latest(registry)
 
     def close(self) -> None:
-        """A worker that stops cleanly takes its live gauges out of the sums."""
-        if multiprocess():
-            prometheus_multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+        """A worker that stops cleanly takes its live gauges out of the sums (the
+        supervisor does it for one that dies: api/workers.py)."""
+        forget_process(os.getpid())

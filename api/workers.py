@@ -21,6 +21,7 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -97,6 +98,8 @@ class Supervisor:
     port: int
     count: int
     uvicorn_options: dict[str, Any]
+    # Called with the pid of every worker that ended, before any replacement starts.
+    on_exit: Callable[[int], None] = lambda pid: None
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
@@ -121,6 +124,7 @@ class Supervisor:
                 for index, worker in enumerate(workers):
                     if worker.exitcode is None:
                         continue
+                    self.on_exit(worker.pid or 0)
                     if worker.exitcode == STARTUP_FAILURE:
                         _say("a worker could not start; stopping")
                         status = STARTUP_FAILURE

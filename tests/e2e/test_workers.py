@@ -167,3 +167,25 @@ def test_workers_end_with_a_supervisor_killed_outright(tmp_path: Path) -> None:
         _wait_for(gone, "the workers to exit")
         with socket.socket() as probe:  # nothing listens there any more
             assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_a_dead_workers_live_gauges_leave_the_sums(tmp_path: Path) -> None:
+    """Live gauges (the response cache's size) are summed over the workers' sample files;
+    those of a worker killed outright would count on forever unless the supervisor drops
+    them, as a worker that stops cleanly does itself."""
+    samples = tmp_path / "metrics"
+    samples.mkdir()
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(samples)}
+    args = ("--db", str(tmp_path / "w.db"), "--workers", "2")
+    with serving(*args, env=env) as (base, process):
+        port = _port(base)
+        _wait_for(lambda: len(_listeners(process.pid, port)) == 3, "both workers to listen")
+        for _ in range(10):  # over new connections: both workers fill their caches
+            httpx.post(base + "/graphql", json={"query": "{ articles(first: 1) { totalCount } }"},
+                       headers={"connection": "close"})  # fmt: skip
+        victim = next(pid for pid in _listeners(process.pid, port) if pid != process.pid)
+        _wait_for(lambda: any(samples.glob(f"gauge_live*_{victim}.db")), "the victim's gauges")
+        os.kill(victim, signal.SIGKILL)
+        _wait_for(lambda: not any(samples.glob(f"gauge_live*_{victim}.db")), "them to go")
+        survivors = [p for p in _listeners(process.pid, port) if p != process.pid]
+    assert victim not in survivors
