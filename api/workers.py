@@ -10,7 +10,8 @@ the same address with SO_REUSEPORT, the kernel deals each new connection to one 
 sockets by a hash of its addresses, whatever the workers are doing.
 
 The supervisor restarts a worker that dies, stops everything when one cannot start
-(the app failing at startup would fail the same way in every replacement), and on
+(the app failing at startup would fail the same way in every replacement: uvicorn's
+exit code 3, or five quick exits in a row), and on
 SIGINT or SIGTERM stops the workers gracefully (uvicorn finishes requests in flight).
 """
 
@@ -21,6 +22,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
@@ -33,6 +35,10 @@ from loaders.files import exit_with_parent
 STARTUP_FAILURE = 3
 BACKLOG = 2048  # uvicorn's default
 POLL_SECONDS = 0.5
+# A worker that ends this soon after it started, this many times in a row, cannot start
+# (an app that fails to import exits 1, not uvicorn's 3): stop rather than loop forever.
+QUICK_SECONDS = 5.0
+QUICK_EXITS = 5
 STOP_SECONDS = 30.0  # for requests in flight to finish before workers are killed
 
 
@@ -91,6 +97,15 @@ def _serve_one(host: str, port: int, uvicorn_options: dict[str, Any]) -> None:
 
 
 @dataclass
+class _Slot:
+    """A worker and when it started."""
+
+    process: BaseProcess
+    started: float
+    quick_exits: int = 0  # in a row, each within QUICK_SECONDS of its start
+
+
+@dataclass
 class Supervisor:
     """Keeps `count` workers serving `host:port` until told to stop."""
 
@@ -105,35 +120,39 @@ class Supervisor:
         self._stop = threading.Event()
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded process
 
-    def _start(self) -> BaseProcess:
+    def _start(self) -> _Slot:
         process = self._context.Process(
             target=_serve_one, args=(self.host, self.port, self.uvicorn_options),
             name="newsgraph-worker",
         )  # fmt: skip
         process.start()
-        return process
+        return _Slot(process, time.monotonic())
 
     def run(self) -> int:
         """Serve until SIGINT or SIGTERM (0) or until a worker cannot start (3)."""
         stopping = (signal.SIGINT, signal.SIGTERM)
         previous = {sig: signal.signal(sig, self._on_signal) for sig in stopping}
-        workers = [self._start() for _ in range(self.count)]
+        slots = [self._start() for _ in range(self.count)]
         status = 0
         try:
             while not self._stop.wait(POLL_SECONDS):
-                for index, worker in enumerate(workers):
-                    if worker.exitcode is None:
+                for index, slot in enumerate(slots):
+                    code = slot.process.exitcode
+                    if code is None:
                         continue
-                    self.on_exit(worker.pid or 0)
-                    if worker.exitcode == STARTUP_FAILURE:
-                        _say("a worker could not start; stopping")
+                    self.on_exit(slot.process.pid or 0)
+                    quick = time.monotonic() - slot.started < QUICK_SECONDS
+                    quick_exits = slot.quick_exits + 1 if quick else 0
+                    if code == STARTUP_FAILURE or quick_exits >= QUICK_EXITS:
+                        _say(f"a worker could not start (exit code {code}); stopping")
                         status = STARTUP_FAILURE
                         self._stop.set()
                         break
-                    _say(f"worker {worker.pid} exited (code {worker.exitcode}); starting another")
-                    workers[index] = self._start()
+                    _say(f"worker {slot.process.pid} exited (code {code}); starting another")
+                    slots[index] = self._start()
+                    slots[index].quick_exits = quick_exits
         finally:
-            _stop_all(workers)
+            _stop_all([slot.process for slot in slots])
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return status

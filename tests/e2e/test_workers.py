@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.workers import QUICK_EXITS, STARTUP_FAILURE, Supervisor
 from tests.conftest import REPO
-from tests.e2e.conftest import serving
+from tests.e2e.conftest import free_port, serving
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc")
 
@@ -189,3 +190,26 @@ def test_a_dead_workers_live_gauges_leave_the_sums(tmp_path: Path) -> None:
         _wait_for(lambda: not any(samples.glob(f"gauge_live*_{victim}.db")), "them to go")
         survivors = [p for p in _listeners(process.pid, port) if p != process.pid]
     assert victim not in survivors
+
+
+@pytest.mark.parametrize(
+    ("app", "factory", "quick_exits"),
+    [
+        ("tests.e2e.no_such_module:app", False, 1),  # uvicorn's exit code 3 at once
+        ("tests.e2e.failing_apps:failing_startup", False, 1),  # startup fails: 3 too
+        ("tests.e2e.failing_apps:crashing_factory", True, QUICK_EXITS),  # exit code 1, again
+    ],
+)
+def test_workers_that_cannot_start_stop_the_supervisor(
+    app: str, factory: bool, quick_exits: int
+) -> None:
+    """No restarting forever: a worker that exits with uvicorn's "could not start" code,
+    or exits within seconds of starting five times in a row, stops the supervisor."""
+    ended: list[int] = []
+    options = {"app": app, "factory": factory, "log_level": "critical", "lifespan": "on"}
+    supervisor = Supervisor("127.0.0.1", free_port(), 2, options, on_exit=ended.append)
+    started = time.monotonic()
+    assert supervisor.run() == STARTUP_FAILURE
+    assert time.monotonic() - started < 60
+    assert len(ended) >= quick_exits and len(set(ended)) == len(ended)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in ended)  # ended and reaped
