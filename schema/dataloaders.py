@@ -78,30 +78,54 @@ async def _ready(value: V) -> V:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Kept(Generic[K, V]):
+    """Where a loader keeps what it reads across requests: a store shared by the requests
+    of one corpus version (loaders/shared.py) and a table in it. Keys found there cost
+    no statement, and values read are added to it."""
+
+    store: SharedRows
+    table: str
+    # Each key k is kept under (key, k) when given (loaders sharing a table); else as k.
+    key: Hashable = None
+    # What a value costs against the store's bound (with its filter's size, for lists:
+    # clients choose filters); None: one each.
+    cost: Callable[[V], int] | None = None
+
+    def known(self, wanted: list[K]) -> tuple[dict[K, V], list[K]]:
+        """(the values kept for `wanted`, the keys still to read)."""
+        rows = self.store.table(self.table)
+        if self.key is None:
+            found = {k: rows[k] for k in wanted if k in rows}
+        else:
+            found = {k: rows[(self.key, k)] for k in wanted if (self.key, k) in rows}
+        return found, [k for k in wanted if k not in found]
+
+    def keep(self, fresh: dict[K, V]) -> None:
+        weight = None if self.cost is None else sum(map(self.cost, fresh.values()))
+        rows = fresh if self.key is None else {(self.key, k): v for k, v in fresh.items()}
+        self.store.keep(self.table, rows, weight)
+
+
 def _loader(
     fetch: Callable[[Sequence[K]], Awaitable[dict[K, V]]],
     default: Any = None,
-    shared: tuple[SharedRows, str] | None = None,
+    kept: Kept[K, V] | None = None,
 ) -> Loader[K, Any]:
-    """A DataLoader over a `*_by_*` read: results in key order, `default` when absent.
-
-    `shared`: a store of rows kept across requests of this corpus version and the table
-    name in it; keys found there cost no statement, and rows read are added to it.
-    """
+    """A DataLoader over a `*_by_*` read: results in key order, `default` when absent;
+    with `kept`, through a store shared across requests."""
 
     async def batch(keys: list[K]) -> list[Any]:
         wanted = list(dict.fromkeys(keys))
         found: dict[K, V] = {}
-        if shared is not None:
-            kept = shared[0].table(shared[1])
-            found = {k: kept[k] for k in wanted if k in kept}
-            wanted = [k for k in wanted if k not in found]
+        if kept is not None:
+            found, wanted = kept.known(wanted)
         # Bounded IN lists: far below SQLite's variable limit, and kind to its planner.
         for part in chunked(wanted, MAX_KEYS_PER_STATEMENT):
             rows = await fetch(part)
             found.update(rows)
-            if shared is not None:
-                shared[0].keep(shared[1], rows)
+            if kept is not None:
+                kept.keep(rows)
         return [found.get(k, default() if callable(default) else default) for k in keys]
 
     return Loader(batch)
@@ -136,28 +160,30 @@ class Loaders:
     def article_by_path(self) -> Loader[str, ArticleRow | None]:
         return _loader(lambda paths: reads.articles_by_paths(self.db, paths))
 
-    def _shared(self, table: str) -> tuple[SharedRows, str] | None:
-        return None if self.shared is None else (self.shared, table)
+    def _kept(
+        self, table: str, key: Hashable = None, cost: Callable[[Any], int] | None = None
+    ) -> Kept[Any, Any] | None:
+        return None if self.shared is None else Kept(self.shared, table, key, cost)
 
     @cached_property
     def topic_by_slug(self) -> Loader[str, TopicRow | None]:
         fetch = partial(reads.topics_by_slugs, self.db)
-        return _loader(fetch, shared=self._shared("topics by slug"))
+        return _loader(fetch, kept=self._kept("topics by slug"))
 
     @cached_property
     def provider_by_id(self) -> Loader[int, ProviderRow | None]:
         fetch = partial(reads.providers_by_ids, self.db)
-        return _loader(fetch, shared=self._shared("providers by id"))
+        return _loader(fetch, kept=self._kept("providers by id"))
 
     @cached_property
     def provider_by_domain(self) -> Loader[str, ProviderRow | None]:
         fetch = partial(reads.providers_by_domains, self.db)
-        return _loader(fetch, shared=self._shared("providers by domain"))
+        return _loader(fetch, kept=self._kept("providers by domain"))
 
     @cached_property
     def topic_by_id(self) -> Loader[int, TopicRow | None]:
         fetch = partial(reads.topics_by_ids, self.db)
-        return _loader(fetch, shared=self._shared("topics by id"))
+        return _loader(fetch, kept=self._kept("topics by id"))
 
     @cached_property
     def related_by_article_id(self) -> Loader[int, list[RelatedRow]]:
@@ -179,9 +205,6 @@ class Loaders:
                 lambda parents: article_pages(self.db, scope, request, parents)
             )
         return self._pages[key]
-
-    def _kept(self, table: str, key: Hashable, cost: Callable[[V], int]) -> Kept[V] | None:
-        return None if self.shared is None else Kept(self.shared, table, key, cost)
 
     # Counts and facets describe a whole list, not a page, so every page of a list asks
     # for the same ones; they are kept across requests (the whole list is read for them).
@@ -249,38 +272,22 @@ class Loaders:
 P = TypeVar("P", bound=Hashable)
 
 
-@dataclass(frozen=True, slots=True)
-class Kept(Generic[V]):
-    """Where a loader keeps its values across requests: a store shared by the requests
-    of one corpus version, a table in it and the loader's key there (each parent's
-    value is kept under (key, parent)), and what a value costs against the store's
-    bound (its filter's size included: clients choose filters)."""
-
-    store: SharedRows
-    table: str
-    key: Hashable
-    cost: Callable[[V], int]
-
-
 def _grouped(
-    fetch: Callable[[list[P]], Awaitable[dict[P, V]]], kept: Kept[V] | None = None
+    fetch: Callable[[list[P]], Awaitable[dict[P, V]]], kept: Kept[P, V] | None = None
 ) -> Loader[P, V]:
     """A DataLoader over a read that answers for many parents at once (None included);
-    with `kept`, parents found there cost no statement."""
+    with `kept`, through a store shared across requests."""
 
     async def batch(parents: list[P]) -> list[V]:
+        found: dict[P, V] = {}
         wanted = list(dict.fromkeys(parents))
-        if kept is None:
-            found = await fetch(wanted)
-        else:
-            known = kept.store.table(kept.table)
-            found = {p: known[(kept.key, p)] for p in wanted if (kept.key, p) in known}
-            missing = [p for p in wanted if p not in found]
-            if missing:
-                fresh = await fetch(missing)
-                found.update(fresh)
-                cost = sum(kept.cost(v) for v in fresh.values())
-                kept.store.keep(kept.table, {(kept.key, p): v for p, v in fresh.items()}, cost)
+        if kept is not None:
+            found, wanted = kept.known(wanted)
+        if wanted:
+            fresh = await fetch(wanted)
+            found.update(fresh)
+            if kept is not None:
+                kept.keep(fresh)
         return [found[p] for p in parents]
 
     return Loader(batch)
