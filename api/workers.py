@@ -11,8 +11,8 @@ sockets by a hash of its addresses, whatever the workers are doing.
 
 The supervisor restarts a worker that dies, stops everything when one cannot start
 (the app failing at startup would fail the same way in every replacement: uvicorn's
-exit code 3, or five quick exits in a row), and on
-SIGINT or SIGTERM stops the workers gracefully (uvicorn finishes requests in flight).
+exit code 3, or five quick exits in a row), and on SIGINT or SIGTERM stops the workers
+gracefully (uvicorn finishes requests in flight).
 """
 
 from __future__ import annotations

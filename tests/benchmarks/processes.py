@@ -65,18 +65,8 @@ class Server:
         return self.base + "/graphql"
 
     def workers(self) -> list[int]:
-        """Worker processes of `--workers N` (children started by multiprocessing's spawn;
-        the supervisor also starts multiprocessing's resource tracker)."""
-        pids: list[int] = []
-        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
-            for pid in (task / "children").read_text().split():
-                try:
-                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-                except OSError:
-                    continue
-                if b"spawn_main" in cmdline:
-                    pids.append(int(pid))
-        return pids
+        """Worker processes of `--workers N`."""
+        return spawned_children(self.process.pid)
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process (all threads) and its workers."""
@@ -94,6 +84,21 @@ class Server:
             out["workers_peak_mb"] = sum(k.get("VmHWM", 0.0) for k in kids)
         out["serving_mb"] = out.get("workers_mb", out["process_mb"])
         return out
+
+
+def spawned_children(parent: int) -> list[int]:
+    """Children of `parent` started by multiprocessing's spawn: the workers of
+    `--workers N` (their supervisor also starts multiprocessing's resource tracker)."""
+    pids: list[int] = []
+    for task in Path(f"/proc/{parent}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"spawn_main" in cmdline:
+                pids.append(int(pid))
+    return pids
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from api.workers import QUICK_EXITS, STARTUP_FAILURE, Supervisor
+from tests.benchmarks.processes import spawned_children
 from tests.conftest import REPO
 from tests.e2e.conftest import free_port, serving
 
@@ -28,20 +29,6 @@ WAIT_SECONDS = 30
 
 def _port(base: str) -> int:
     return int(base.rsplit(":", 1)[1])
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:  # ended meanwhile
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:  # the field after the state
-            found.append(int(entry))
-    return found
 
 
 def _socket_inodes(port: int, state: str) -> set[str]:
@@ -77,23 +64,29 @@ def _sockets_per_process(pids: list[int], port: int, state: str) -> dict[int, in
 
 
 def _listeners(supervisor: int, port: int) -> dict[int, int]:
-    """{worker pid: its listening sockets on `port`} for the supervisor's children that
+    """{worker pid: its listening sockets on `port`} for the supervisor's workers that
     listen; the supervisor itself is included (it must hold none)."""
-    held = _sockets_per_process([supervisor, *_children(supervisor)], port, LISTEN)
+    held = _sockets_per_process([supervisor, *spawned_children(supervisor)], port, LISTEN)
     return {pid: n for pid, n in held.items() if n or pid == supervisor}
 
 
-def _wait_for(predicate: object, what: str) -> None:
+def _workers(supervisor: int, port: int) -> list[int]:
+    """The supervisor's workers that listen on `port`."""
+    return [pid for pid in _listeners(supervisor, port) if pid != supervisor]
+
+
+def _wait_for(predicate: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_SECONDS
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
 
 
 @contextmanager
-def _two_workers(tmp_path: Path) -> Iterator[tuple[str, int]]:
-    with serving("--db", str(tmp_path / "w.db"), "--workers", "2") as (base, process):
+def _two_workers(tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    args = ("--db", str(tmp_path / "w.db"), "--workers", "2")
+    with serving(*args, env=env) as (base, process):
         port = _port(base)
         _wait_for(lambda: len(_listeners(process.pid, port)) == 3, "both workers to listen")
         yield base, process.pid
@@ -112,7 +105,7 @@ def test_bursts_of_connections_reach_both_workers(tmp_path: Path) -> None:
     kernel hashes each connection to a socket; all sixteen on one of two: p = 2^-15."""
     with _two_workers(tmp_path) as (base, supervisor):
         port = _port(base)
-        workers = [pid for pid in _listeners(supervisor, port) if pid != supervisor]
+        workers = _workers(supervisor, port)
         for _ in range(5):
             with ExitStack() as stack:
                 clients = [stack.enter_context(httpx.Client()) for _ in range(16)]
@@ -126,7 +119,7 @@ def test_bursts_of_connections_reach_both_workers(tmp_path: Path) -> None:
 def test_a_worker_that_dies_is_replaced(tmp_path: Path) -> None:
     with _two_workers(tmp_path) as (base, supervisor):
         port = _port(base)
-        victim = next(pid for pid in _listeners(supervisor, port) if pid != supervisor)
+        victim = _workers(supervisor, port)[0]
         os.kill(victim, signal.SIGKILL)
         _wait_for(
             lambda: (
@@ -159,7 +152,7 @@ def test_a_taken_port_is_refused_and_the_running_server_keeps_it(tmp_path: Path)
 def test_workers_end_with_a_supervisor_killed_outright(tmp_path: Path) -> None:
     with _two_workers(tmp_path) as (base, supervisor):
         port = _port(base)
-        workers = [pid for pid in _listeners(supervisor, port) if pid != supervisor]
+        workers = _workers(supervisor, port)
         os.kill(supervisor, signal.SIGKILL)
 
         def gone() -> bool:
@@ -177,18 +170,16 @@ def test_a_dead_workers_live_gauges_leave_the_sums(tmp_path: Path) -> None:
     samples = tmp_path / "metrics"
     samples.mkdir()
     env = {"PROMETHEUS_MULTIPROC_DIR": str(samples)}
-    args = ("--db", str(tmp_path / "w.db"), "--workers", "2")
-    with serving(*args, env=env) as (base, process):
+    with _two_workers(tmp_path, env) as (base, supervisor):
         port = _port(base)
-        _wait_for(lambda: len(_listeners(process.pid, port)) == 3, "both workers to listen")
         for _ in range(10):  # over new connections: both workers fill their caches
             httpx.post(base + "/graphql", json={"query": "{ articles(first: 1) { totalCount } }"},
                        headers={"connection": "close"})  # fmt: skip
-        victim = next(pid for pid in _listeners(process.pid, port) if pid != process.pid)
+        victim = _workers(supervisor, port)[0]
         _wait_for(lambda: any(samples.glob(f"gauge_live*_{victim}.db")), "the victim's gauges")
         os.kill(victim, signal.SIGKILL)
         _wait_for(lambda: not any(samples.glob(f"gauge_live*_{victim}.db")), "them to go")
-        survivors = [p for p in _listeners(process.pid, port) if p != process.pid]
+        survivors = _workers(supervisor, port)
     assert victim not in survivors
 
 

@@ -43,12 +43,15 @@ def test_the_store_empties_rather_than_growing_past_its_bound() -> None:
 CARDS = "{ articles(first: 20) { nodes { slug provider { name } topics { name } } } }"
 
 
-async def _statements(reader: Reader, shared: SharedRows | None) -> tuple[list[str], object]:
+async def _statements(
+    reader: Reader, shared: SharedRows | None, query: str = CARDS, variables: dict | None = None
+) -> tuple[list[str], dict]:
+    """The statements a request ran, and its answer."""
     counter = StatementCounter()
     await reader.set_trace(counter)
     context = Context(db=reader, shared_rows=shared)
     try:
-        result = ok(await schema.execute(CARDS, context_value=context))
+        result = ok(await schema.execute(query, variables, context_value=context))
     finally:
         await reader.set_trace(None)
     return counter.statements, result
@@ -72,14 +75,9 @@ async def test_rows_not_found_are_not_kept(reader: Reader) -> None:
     shared = SharedRows()
     query = '{ topic(slug: "no-such-topic") { name } }'
     for _ in range(2):
-        counter = StatementCounter()
-        await reader.set_trace(counter)
-        try:
-            context = Context(db=reader, shared_rows=shared.for_version(1))
-            assert ok(await schema.execute(query, context_value=context))["topic"] is None
-        finally:
-            await reader.set_trace(None)
-        assert len(counter.statements) == 1
+        statements, answer = await _statements(reader, shared.for_version(1), query)
+        assert answer["topic"] is None
+        assert len(statements) == 1
     assert len(shared) == 0
 
 
@@ -105,14 +103,8 @@ FACETED = """query($after: String) {
 async def _faceted(
     reader: Reader, shared: SharedRows | None, after: str | None = None
 ) -> tuple[list[str], dict]:
-    counter = StatementCounter()
-    await reader.set_trace(counter)
-    context = Context(db=reader, shared_rows=shared)
-    try:
-        result = ok(await schema.execute(FACETED, {"after": after}, context_value=context))
-    finally:
-        await reader.set_trace(None)
-    return counter.statements, result["articles"]
+    statements, result = await _statements(reader, shared, FACETED, {"after": after})
+    return statements, result["articles"]
 
 
 async def test_later_pages_of_a_list_share_its_facets_and_total(reader: Reader) -> None:
@@ -164,8 +156,6 @@ async def test_a_kept_count_weighs_its_filter(reader: Reader) -> None:
     shared = SharedRows()
     query = "query($s: [String!]) { articles(filter: {slugs: $s}) { totalCount } }"
     slugs = [f"no-such-{i}" for i in range(40)]
-    context = Context(db=reader, shared_rows=shared.for_version(1))
-    assert ok(await schema.execute(query, {"s": slugs}, context_value=context)) == {
-        "articles": {"totalCount": 0}
-    }
+    _, answer = await _statements(reader, shared.for_version(1), query, {"s": slugs})
+    assert answer == {"articles": {"totalCount": 0}}
     assert len(shared) == 41
