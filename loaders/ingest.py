@@ -260,6 +260,7 @@ async def ingest_into(
         raise IngestError(f"database is busy (another ingest running?): {exc}") from exc
     try:
         run = await _start_run(conn, report, trending_half_life_hours)
+        await search_index.configure(conn)
         run.lists_later = private_file is not None
         run.database_file = database_file
         roots = {c.root for c in candidates}  # a few Path objects, shared by candidates

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from loaders.ingest import ingest
+from loaders.search import index as search_index
 from loaders.synthetic import generate_corpus
 
 
@@ -64,3 +65,30 @@ async def test_the_index_holds_exactly_the_stored_text(tmp_path: Path) -> None:
     await ingest(db_path, [folder])
     assert len(_matches(db_path, "zeppelinic")) == 30
     assert _matches(db_path, "excerpt") == {"plain"}
+
+
+def _hash_setting(db_path: Path) -> object:
+    conn = sqlite3.connect(db_path)
+    try:
+        row = conn.execute("SELECT v FROM article_fts_config WHERE k = 'hashsize'").fetchone()
+        return row[0] if row else None
+    finally:
+        conn.close()
+
+
+async def test_every_ingest_gives_the_index_its_larger_hash(tmp_path: Path) -> None:
+    """A database made before the setting (or by anything else) gets it at its next ingest."""
+    folder = tmp_path / "c"
+    folder.mkdir()
+    _article(folder, "one", "pelicans glide")
+    db_path = tmp_path / "n.db"
+    await ingest(db_path, [folder])
+    assert _hash_setting(db_path) == search_index.HASH_BYTES
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("DELETE FROM article_fts_config WHERE k = 'hashsize'")
+    conn.close()
+    assert _hash_setting(db_path) is None
+    await ingest(db_path, [folder])  # nothing changed: still configured
+    assert _hash_setting(db_path) == search_index.HASH_BYTES
+    assert _matches(db_path, "pelicans") == {"one"}
