@@ -29,11 +29,11 @@ from loaders.files import (
     Candidate,
     FileResult,
     FileTask,
+    Processes,
     Stamp,
     Status,
     discover,
     load_files,
-    worker_pool,
 )
 from loaders.parse import DEFAULT_MAX_BYTES, ParsedImage
 from loaders.query.facets import refresh_corpus_facets
@@ -258,75 +258,82 @@ async def ingest_into(
         await conn.execute("BEGIN IMMEDIATE")
     except aiosqlite.OperationalError as exc:
         raise IngestError(f"database is busy (another ingest running?): {exc}") from exc
-    try:
-        run = await _start_run(conn, report, trending_half_life_hours)
-        await search_index.configure(conn)
-        run.lists_later = private_file is not None
-        run.database_file = database_file
-        roots = {c.root for c in candidates}  # a few Path objects, shared by candidates
-        root_ids = await _root_ids(conn, roots | found.folder_roots)
-        await _remove(run, _gone(run, found, root_ids))
-        id_of_root = {root: root_ids[root] for root in roots}
-        roots_by_rel = {c.rel: id_of_root[c.root] for c in candidates}
-        paths_by_rel = {c.rel: c.path for c in candidates}
-        stamped, tasks = _split_by_stamp(run, candidates, roots_by_rel, max_bytes, trust=not rehash)
-        deferred_indexes = await _defer_indexes(conn, len(tasks), len(run.existing))
-        await _apply(run, stamped, roots_by_rel, paths_by_rel)
-        done = len(candidates) - len(tasks)
-        async for results in _load_all(tasks, workers):
-            await _apply(run, results, roots_by_rel, paths_by_rel)
-            done += len(results)
-            if on_progress:
-                on_progress(done, len(candidates))
-        # Files whose slug was taken by an article that this run later removed.
-        deferred, run.deferred = run.deferred, []
-        await _apply(run, deferred, roots_by_rel, paths_by_rel, final=True)
-        if private_file is not None and report.changed:
-            # Nobody reads this file yet: commit the articles, so that processes can
-            # compute the search top lists from them while this one finishes.
+    with Processes() as running:  # parsing and the top lists share them
+        try:
+            run = await _start_run(conn, report, trending_half_life_hours)
+            await search_index.configure(conn)
+            run.lists_later = private_file is not None
+            run.database_file = database_file
+            roots = {c.root for c in candidates}  # a few Path objects, shared by candidates
+            root_ids = await _root_ids(conn, roots | found.folder_roots)
+            await _remove(run, _gone(run, found, root_ids))
+            id_of_root = {root: root_ids[root] for root in roots}
+            roots_by_rel = {c.rel: id_of_root[c.root] for c in candidates}
+            paths_by_rel = {c.rel: c.path for c in candidates}
+            stamped, tasks = _split_by_stamp(
+                run, candidates, roots_by_rel, max_bytes, trust=not rehash
+            )
+            deferred_indexes = await _defer_indexes(conn, len(tasks), len(run.existing))
+            await _apply(run, stamped, roots_by_rel, paths_by_rel)
+            done = len(candidates) - len(tasks)
+            async for results in _load_all(tasks, workers, running):
+                await _apply(run, results, roots_by_rel, paths_by_rel)
+                done += len(results)
+                if on_progress:
+                    on_progress(done, len(candidates))
+            # Files whose slug was taken by an article that this run later removed.
+            deferred, run.deferred = run.deferred, []
+            await _apply(run, deferred, roots_by_rel, paths_by_rel, final=True)
+            if private_file is not None and report.changed:
+                # Nobody reads this file yet: commit the articles, so that processes can
+                # compute the search top lists from them while this one finishes.
+                await conn.execute("COMMIT")
+                lists = await _computing_lists(conn, private_file, workers, running)
+                await conn.execute("BEGIN IMMEDIATE")
+            await db.create_indexes(conn, deferred_indexes)
+            report.seconds = time.perf_counter() - started  # for the summary _finish stores
+            await _finish(run)
             await conn.execute("COMMIT")
-            lists = await _computing_lists(conn, private_file, workers)
-            await conn.execute("BEGIN IMMEDIATE")
-        await db.create_indexes(conn, deferred_indexes)
-        report.seconds = time.perf_counter() - started  # for the summary _finish stores
-        await _finish(run)
-        await conn.execute("COMMIT")
-        if lists is not None:
-            await toplists.store_lists(conn, await lists)
-    except BaseException:
-        if lists is not None and not lists.done():
-            lists.cancel()
-            await asyncio.gather(lists, return_exceptions=True)
-        await db.roll_back(conn)
-        raise
-    if run.lists_after_commit and database_file is not None:
-        await _rebuild_lists(conn, database_file, workers, report.corpus_version)
+            if lists is not None:
+                await toplists.store_lists(conn, await lists)
+        except BaseException:
+            if lists is not None and not lists.done():
+                lists.cancel()
+                await asyncio.gather(lists, return_exceptions=True)
+            await db.roll_back(conn)
+            raise
+        if run.lists_after_commit and database_file is not None:
+            await _rebuild_lists(conn, database_file, workers, report.corpus_version, running)
     report.seconds = time.perf_counter() - started
     return report
 
 
 async def _rebuild_lists(
-    conn: aiosqlite.Connection, database_file: Path, workers: int | None, version: int
+    conn: aiosqlite.Connection,
+    database_file: Path,
+    workers: int | None,
+    version: int,
+    running: Processes,
 ) -> None:
     """The search top lists this run dropped, rebuilt after its COMMIT by processes
     reading the committed database. A failure here costs speed, not data: the articles
     are in, searches score every match until lists exist, and the next ingest rebuilds
     them; so it is logged, and the run reports what it committed."""
     try:
-        made = await (await _computing_lists(conn, database_file, workers))
+        made = await (await _computing_lists(conn, database_file, workers, running))
         await toplists.store_lists(conn, made, corpus_version=version)
     except Exception:  # store_lists has rolled its transaction back
         log.warning("search top lists not rebuilt; the next ingest will", exc_info=True)
 
 
 async def _computing_lists(
-    conn: aiosqlite.Connection, database_file: Path, workers: int | None
+    conn: aiosqlite.Connection, database_file: Path, workers: int | None, running: Processes
 ) -> asyncio.Future[list[toplists.WordList]]:
     """The search top lists of the committed database at `database_file`, being computed:
     the words that get one are read here, their lists by processes (or a thread)."""
     words = await toplists.frequent_words(conn)
     return asyncio.ensure_future(
-        toplists.lists_in_processes(database_file, words, _list_processes(workers, words))
+        toplists.lists_in_processes(database_file, words, _list_processes(workers, words), running)
     )
 
 
@@ -500,7 +507,7 @@ def _list_processes(workers: int | None, words: Sequence[object]) -> int:
     return _processes(workers, POOL_THRESHOLD if words else 0)
 
 
-async def _load_all(tasks: list[FileTask], workers: int | None) -> Any:
+async def _load_all(tasks: list[FileTask], workers: int | None, running: Processes) -> Any:
     """Yield FileResult chunks in task order; a process pool for large runs.
 
     At most two chunks per worker are in flight, so memory stays bounded however
@@ -513,22 +520,19 @@ async def _load_all(tasks: list[FileTask], workers: int | None) -> Any:
             yield await asyncio.to_thread(load_files, chunk)
         return
     loop = asyncio.get_running_loop()
-    pool = worker_pool(workers)
-    try:
-        pending: deque[asyncio.Future[list[FileResult]]] = deque()
-        queue = iter(chunks)
-        for chunk in queue:
-            pending.append(loop.run_in_executor(pool, load_files, chunk))
-            if len(pending) >= 2 * workers:
-                break
-        while pending:
-            results = await pending.popleft()
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.append(loop.run_in_executor(pool, load_files, nxt))
-            yield results
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    pool = running.pool(workers)
+    pending: deque[asyncio.Future[list[FileResult]]] = deque()
+    queue = iter(chunks)
+    for chunk in queue:
+        pending.append(loop.run_in_executor(pool, load_files, chunk))
+        if len(pending) >= 2 * workers:
+            break
+    while pending:
+        results = await pending.popleft()
+        nxt = next(queue, None)
+        if nxt is not None:
+            pending.append(loop.run_in_executor(pool, load_files, nxt))
+        yield results
 
 
 async def _apply(

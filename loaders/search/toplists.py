@@ -52,7 +52,7 @@ from loaders.db import (
     placeholders,
     roll_back,
 )
-from loaders.files import worker_pool
+from loaders.files import Processes
 from loaders.query.filters import ArticleFilter, compile_filter
 from loaders.reader import Reader
 from loaders.search.statistics import (
@@ -240,10 +240,10 @@ def lists_of_words(db_path: str, words: Sequence[tuple[str, int]], size: int) ->
 
 
 async def lists_in_processes(
-    db_path: Path, words: Sequence[tuple[str, int]], processes: int
+    db_path: Path, words: Sequence[tuple[str, int]], processes: int, running: Processes
 ) -> list[WordList]:
-    """The lists of `words`, computed by `processes` processes (0 or 1: a thread of this
-    one) reading the committed database at `db_path`.
+    """The lists of `words`, computed by `processes` processes of `running` (0 or 1: a
+    thread of this one) reading the committed database at `db_path`.
 
     Scoring every match of every frequent word is most of a full ingest's last
     seconds (7 CPU-seconds at 100,000 articles) and would run on one core inside the
@@ -260,16 +260,13 @@ async def lists_in_processes(
     # Most frequent first, dealt round-robin: shares of about equal work.
     shares = [words[i :: processes * 2] for i in range(min(len(words), processes * 2))]
     loop = asyncio.get_running_loop()
-    pool = worker_pool(min(processes, len(shares)))
-    try:
-        parts = await asyncio.gather(
-            *(
-                loop.run_in_executor(pool, lists_of_words, str(db_path), share, LIST_SIZE)
-                for share in shares
-            )
+    pool = running.pool(processes)
+    parts = await asyncio.gather(
+        *(
+            loop.run_in_executor(pool, lists_of_words, str(db_path), share, LIST_SIZE)
+            for share in shares
         )
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    )
     return [found for part in parts for found in part]
 
 

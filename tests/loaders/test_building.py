@@ -10,11 +10,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from loaders import building, db
+from loaders import building, db, files
+from loaders.files import Processes
 from loaders.ingest import IngestError, ingest
 from loaders.search import toplists
 from loaders.synthetic import generate_corpus
@@ -92,6 +94,23 @@ async def test_new_database_equals_ingest_into_existing_one(
     assert again.unchanged == ARTICLES and not again.changed
 
 
+async def test_parsing_and_the_top_lists_share_the_worker_processes(
+    tmp_path: Path, corpus: Path, small_lists: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+    start = files.worker_pool
+
+    def counted(processes: int) -> ProcessPoolExecutor:
+        started.append(processes)
+        return start(processes)
+
+    monkeypatch.setattr(files, "worker_pool", counted)
+    fresh = tmp_path / "fresh.db"
+    await ingest(fresh, [corpus], workers=2)
+    assert started == [2]  # one pool, not one for the files and one for the lists
+    assert len(_search_state(fresh)["terms"]) >= 5
+
+
 async def test_list_processes_wait_out_the_finishing_transaction(
     tmp_path: Path, corpus: Path, small_lists: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -111,7 +130,7 @@ async def test_list_processes_wait_out_the_finishing_transaction(
     try:
         with pytest.raises(db.DatabaseError, match="locked"):
             db.connect_sync(built, read_only=True)
-        lists = asyncio.ensure_future(toplists.lists_in_processes(built, words, 1))
+        lists = asyncio.ensure_future(toplists.lists_in_processes(built, words, 1, Processes()))
         await asyncio.sleep(0.5)
         assert not lists.done()  # waiting, not failed
     finally:
