@@ -24,13 +24,14 @@ APPLICATION_ID = 0x4E475248  # "NGRH"
 # 4 the files' stamps (size, mtime) that let an ingest skip unchanged files; 5 keeps
 # the full-text index from the ingest instead of triggers; 6 stores the corpus's
 # facet counts; 8 keeps each article's images and topic ids on its content row, so a
-# page of cards needs no statement per list; 9 adds the articles_flags index. The
+# page of cards needs no statement per list; 9 adds the articles_flags index; 10 keeps
+# only the frontmatter keys no column holds (`extra`), not a JSON copy of it all. The
 # database is derived from files, so an older schema is rebuilt empty (see _rebuild)
 # and refilled by the next ingest, except one the current schema only adds indexes
 # to, which the next ingest brings up to date in place (see _add_indexes).
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # Versions the current schema only adds indexes to: (CREATE ... IF NOT EXISTS).
-ADDS_INDEXES_TO = frozenset({8})
+ADDS_INDEXES_TO: frozenset[int] = frozenset()
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -129,7 +130,7 @@ CREATE TABLE IF NOT EXISTS article_content (
     topic_ids        TEXT NOT NULL DEFAULT '',   -- topic ids, comma-separated
     body             TEXT NOT NULL,
     secured          TEXT,                  -- stored, never served
-    frontmatter      TEXT NOT NULL          -- the complete original frontmatter as JSON
+    extra            TEXT                   -- the publisher's own keys as JSON (parse.py)
 );
 
 CREATE TABLE IF NOT EXISTS article_topics (

@@ -661,7 +661,7 @@ UPSERT_ARTICLE = f"{INSERT_ARTICLE} ON CONFLICT(id) DO UPDATE SET " + ", ".join(
 CONTENT_COLUMNS = (
     "id", "title", "excerpt", "published_at", "original_url", "web_url", "amp_url",
     "cdn_amp_url", "featured_content", "provider_name", "provider_images", "topic_names",
-    "images", "topic_ids", "body", "secured", "frontmatter",
+    "images", "topic_ids", "body", "secured", "extra",
 )  # fmt: skip
 # Where the full-text index's columns are in a content row.
 INDEXED_CONTENT = tuple(CONTENT_COLUMNS.index(name) for name, _ in COLUMNS)
@@ -746,7 +746,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
             a.amp_url, a.cdn_amp_url, a.featured_content, a.provider.name if a.provider else None,
             _images_json(a.provider.images) if a.provider else "[]", "\n".join(a.topics),
             _images_json(a.images), ",".join(map(str, topic_ids)),
-            a.body, a.secured, a.frontmatter_json,
+            a.body, a.secured, a.extra_json,
         ))  # fmt: skip
         run.changed_ids.add(article_id)
         if provider_id is not None:

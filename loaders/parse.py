@@ -1,8 +1,8 @@
 """Frontmatter text → a validated `ParsedArticle`, or a `Rejection` saying why not.
 
 Pure: no I/O beyond the bytes it is given, so it runs unchanged in a worker
-process. Every known field is type-checked; unknown keys are kept in the
-frontmatter JSON so that nothing the publisher wrote is lost.
+process. Every known field is type-checked; the publisher's own top-level keys
+(say `author`) are kept as JSON (`extra_json`) and served as the article's `extra`.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class ParsedArticle(NamedTuple):
     images: tuple[ParsedImage, ...]
     related: tuple[ParsedReference, ...]
     urls: tuple[str, ...]  # normalized, deduplicated
-    frontmatter_json: str
+    extra_json: str | None  # the keys outside MODELLED_KEYS as a JSON object, if any
 
 
 def has_frontmatter(text: str) -> bool:
@@ -464,6 +464,25 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__}")
 
 
+# The top-level keys _validate reads. Any other key is the publisher's own: kept as it
+# was written, in the article's `extra`, not checked.
+MODELLED_KEYS = frozenset(
+    {"title", "excerpt", "publishedDateTime", "category", "type", "quality", "heat",
+     "published", "featuredContent", "secured", "provider", "topics", "images", "related",
+     *(key for key, _ in URL_KEYS)}
+)  # fmt: skip
+
+
+def _extra_json(data: dict[str, Any]) -> str | None:
+    extra = {key: value for key, value in data.items() if key not in MODELLED_KEYS}
+    if not extra:
+        return None
+    try:
+        return orjson.dumps(extra, default=_json_default, option=JSON_OPTIONS).decode()
+    except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
+        raise Rejection(f"frontmatter cannot be stored: {exc}") from None
+
+
 def _validate(data: dict[str, Any], body: str) -> ParsedArticle:
     title = (_str(data, "title", "title", required=True) or "").strip()
     published = _datetime(data, "publishedDateTime", "publishedDateTime", required=True)
@@ -473,10 +492,6 @@ def _validate(data: dict[str, Any], body: str) -> ParsedArticle:
     related = tuple(
         _reference(v, f"related[{i}]") for i, v in enumerate(_list(data, "related", "related"))
     )
-    try:
-        frontmatter_json = orjson.dumps(data, default=_json_default, option=JSON_OPTIONS).decode()
-    except (TypeError, ValueError) as exc:  # orjson.JSONEncodeError is a TypeError
-        raise Rejection(f"frontmatter cannot be stored: {exc}") from None
     return ParsedArticle(
         title=title,
         excerpt=_str(data, "excerpt", "excerpt"),
@@ -496,6 +511,6 @@ def _validate(data: dict[str, Any], body: str) -> ParsedArticle:
         images=_images(data, "images", "images"),
         related=related,
         urls=_normalized(list(urls.values())),
-        frontmatter_json=frontmatter_json,
+        extra_json=_extra_json(data),
         **urls,
     )

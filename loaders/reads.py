@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
+
+import orjson
 
 from loaders.db import placeholders
 from loaders.reader import Reader
@@ -71,6 +74,17 @@ async def bodies_by_article_ids(db: Reader, ids: Sequence[int]) -> dict[int, str
         f"SELECT id, body FROM article_content WHERE id IN ({placeholders(ids)})", ids
     )
     return {r[0]: r[1] for r in rows}
+
+
+async def extras_by_article_ids(db: Reader, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The publisher's own frontmatter keys (loaders/parse.py), of the articles that
+    have any; read only when a client asks for them."""
+    rows = await db.fetch(
+        f"SELECT id, extra FROM article_content WHERE id IN ({placeholders(ids)}) "
+        "AND extra IS NOT NULL",
+        ids,
+    )
+    return {r[0]: orjson.loads(r[1]) for r in rows}
 
 
 def _provider(row: Row) -> ProviderRow:

@@ -157,6 +157,10 @@ class Loaders:
         return _loader(lambda ids: reads.bodies_by_article_ids(self.db, ids), "")
 
     @cached_property
+    def extra_by_article_id(self) -> Loader[int, dict[str, Any] | None]:
+        return _loader(lambda ids: reads.extras_by_article_ids(self.db, ids))
+
+    @cached_property
     def article_by_path(self) -> Loader[str, ArticleRow | None]:
         return _loader(lambda paths: reads.articles_by_paths(self.db, paths))
 

@@ -152,6 +152,8 @@ async def preload_articles(info: Info, rows: Sequence[ArticleRow], nodes: list[F
         work.append(fill(loaders.topic_by_id, [t for row in rows for t in row.topic_ids]))
     if "body" in wanted:
         work.append(fill(loaders.body_by_article_id, ids))
+    if "extra" in wanted:
+        work.append(fill(loaders.extra_by_article_id, ids))
     if "related" in wanted:
         work.append(fill(loaders.related_by_article_id, ids))
     results = await each(info, work)

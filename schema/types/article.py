@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from loaders.query.sources import Scope
 from loaders.rows import ArticleRow, ProviderRow, RelatedRow, TopicRow
@@ -84,6 +85,15 @@ class Article(Node):
     @direct
     def body(self, info: Info) -> str:
         return cached(info.context.loaders.body_by_article_id, self.row.id, str)
+
+    @strawberry.field(
+        description="The frontmatter's other keys: those the publisher added and no field "
+        "here holds (say `author`), as one object, values as written (dates as ISO-8601 "
+        "text). Null when there are none. Read only when asked for."
+    )
+    @direct
+    def extra(self, info: Info) -> JSON | None:
+        return cached(info.context.loaders.extra_by_article_id, self.row.id, _as_loaded)
 
     # The resolvers below answer from the DataLoader caches that the resolver which made
     # this article filled ahead (schema/eager.py), or else return an awaitable load.
@@ -213,6 +223,10 @@ class RelatedArticle:
         if self.target_id is None:
             return None
         return cached(info.context.loaders.article_by_id, self.target_id, article_of)
+
+
+def _as_loaded(extra: dict[str, Any] | None) -> JSON | None:
+    return None if extra is None else JSON(extra)
 
 
 def article_of(row: ArticleRow | None) -> Article | None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from loaders import parse
 from loaders.files import FileTask, Status, load_file
 from loaders.parse import HAS_C_YAML, Rejection, parse_article, slugify
-from tests.conftest import INVALID, VALID
+from tests.conftest import INVALID, REPO, VALID
 
 ARTICLE = b"""---
 title: "A title"
@@ -46,11 +46,26 @@ def test_topics_are_deduplicated_case_insensitively_in_order() -> None:
     assert parse_article(ARTICLE).topics == ("AI", "Computer Vision")
 
 
-def test_unknown_keys_are_kept_in_the_frontmatter_json() -> None:
-    raw = ARTICLE.replace(b"quality: 5", b"quality: 5\nx_custom:\n  nested: [1, 2]")
-    stored = json.loads(parse_article(raw).frontmatter_json)
-    assert stored["x_custom"] == {"nested": [1, 2]}
-    assert stored["publishedDateTime"] == "2021-04-01T17:00:00Z"
+def test_the_publishers_own_keys_are_kept_as_extra() -> None:
+    raw = ARTICLE.replace(
+        b"quality: 5", b"quality: 5\nx_custom:\n  nested: [1, 2]\n  day: 2021-02-03\nauthor: R."
+    )
+    extra = json.loads(parse_article(raw).extra_json or "null")
+    assert extra == {"x_custom": {"nested": [1, 2], "day": "2021-02-03"}, "author": "R."}
+
+
+def test_articles_of_the_usual_keys_have_no_extra() -> None:
+    """The seed articles use every key of the format (MODELLED_KEYS names each of them)."""
+    seeds = sorted((REPO / "seeds").rglob("*.md"))
+    assert seeds and parse_article(ARTICLE).extra_json is None
+    for path in seeds:
+        assert parse_article(path.read_bytes()).extra_json is None, path
+
+
+def test_an_extra_value_json_cannot_hold_is_a_clear_rejection() -> None:
+    raw = ARTICLE.replace(b"quality: 5", b"quality: 5\nbig: 1180591620717411303424")
+    with pytest.raises(Rejection, match="frontmatter cannot be stored"):
+        parse_article(raw)
 
 
 @pytest.mark.parametrize(

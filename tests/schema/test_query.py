@@ -263,6 +263,35 @@ async def test_a_card_page_reads_images_and_topic_ids_with_its_rows(reader: Read
     assert not any("FROM images" in s or "article_topics" in s for s in counter.statements)
 
 
+async def test_extra_serves_the_publishers_own_keys_as_written(execute: Execute) -> None:
+    data = ok(
+        await execute("""{ a: article(slug: "unknown_keys") { extra }
+                                 m: article(slug: "minimal") { extra } }""")
+    )
+    extra = data["a"]["extra"]
+    # Top-level keys outside the model only: no title, provider or secured.
+    assert set(extra) == {"author", "x-internal-score", "reviewed", "tags", "editorNotes"}
+    assert extra["author"]["socials"]["links"][1] == "https://r.example.net/about"
+    assert extra["x-internal-score"] == 0.87 and extra["reviewed"] is None
+    assert extra["editorNotes"]["history"][0] == {"at": "2021-02-27", "by": "editor"}
+    assert data["m"]["extra"] is None
+
+
+async def test_a_pages_extras_cost_one_statement(reader: Reader) -> None:
+    counter = StatementCounter()
+    await reader.set_trace(counter)
+    try:
+        result = await schema.execute(
+            "{ articles(first: 50) { nodes { slug extra } } }", context_value=Context(db=reader)
+        )
+    finally:
+        await reader.set_trace(None)
+    nodes = ok(result)["articles"]["nodes"]
+    assert len(nodes) > 20 and any(n["extra"] for n in nodes)
+    assert len(counter.statements) == 2, counter.statements  # the page, then its extras
+    assert "extra" in counter.statements[1]
+
+
 async def test_nested_connections_are_batched(reader: Reader) -> None:
     counter = StatementCounter()
     await reader.set_trace(counter)
