@@ -3,27 +3,29 @@
     .venv/bin/python -m pytest tests/benchmarks -m benchmark -s                  # quick
     BENCH_MODE=full .venv/bin/python -m pytest tests/benchmarks -m benchmark -s  # README
 
-For each corpus size: a throw-away newsgraph process finds the variables and answers every
-request body once (those answers become the baseline's prepared bytes); then a fresh
-newsgraph process and the baseline run side by side, pinned to the same CPU, and wrk (on
-the other CPU) measures each shape on one and then the other: all cold runs first, so
-that nothing the hot runs cache can answer them. In full mode the cold runs are repeated
-three times, each time on a fresh newsgraph process, and the run of median ratio is
-reported with the range of all: the cold targets sit within the 5-10% by which one 10 s
-run differs from the next on this machine. See `config.py` for the knobs.
+For each corpus size a throw-away newsgraph process finds the variables and answers every
+request body once (those answers become the baseline's prepared bytes). Then a fresh
+newsgraph process and the baseline per size run side by side, pinned to the same CPU, and
+wrk (on the other CPU) measures each shape on one and then the other, at one size and then
+the next: all cold runs first, so that nothing the hot runs cache can answer them. In full
+mode the cold runs are repeated three times, each time on fresh newsgraph processes, and
+the run of median ratio is reported with the range of all: the cold targets sit within the
+5-10% by which one 10 s run differs from the next on this machine. See `config.py` for the
+knobs.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.benchmarks import corpora, processes, shapes, wrk
-from tests.benchmarks.config import CONFIG, BenchConfig
+from tests.benchmarks.config import BenchConfig
 from tests.benchmarks.processes import Placement, Server
 from tests.benchmarks.report import Results, ServingRow, WorkersRow
 from tests.benchmarks.shapes import Workload
@@ -113,67 +115,91 @@ def _errors(label: str, result: wrk.LoadResult) -> list[str]:
             f"{result.socket_errors} socket errors, {result.timeouts} timeouts"]  # fmt: skip
 
 
+Runs = dict[str, list[tuple[wrk.LoadResult, wrk.LoadResult]]]  # shape key → (newsgraph, baseline)
+
+
 @pytest.mark.benchmark
-@pytest.mark.parametrize("size", CONFIG.sizes, ids=lambda s: f"{s}-articles")
 def test_serving_against_prepared_bytes(
-    size: int,
     prepared: Callable[[int], Prepared],
     bench_config: BenchConfig,
     bench_results: Results,
     wrk_binary: str,
 ) -> None:
-    prep = prepared(size)
+    """Every size's servers are alive at once and each shape is measured at one size, then
+    the next, so the figures that scale compares were taken within a minute of each other:
+    measured a size after another, ten minutes apart, they differed by the machine's drift
+    as well (the home feed's scale came out 1.19 and 1.42 in two runs of the same code)."""
+    preps = {size: prepared(size) for size in bench_config.sizes}
     place = Placement.pinned() if bench_config.pin else Placement.anywhere()
     errors: list[str] = []
-    measured = [w for w in prep.workloads if not w.unavailable]
-    cold_runs: dict[str, list[tuple[wrk.LoadResult, wrk.LoadResult]]] = {
-        w.shape.key: [] for w in measured
+    runs: dict[tuple[int, str], Runs] = {
+        (size, mode): {w.shape.key: [] for w in prep.workloads if not w.unavailable}
+        for size, prep in preps.items()
+        for mode in ("cold", "hot")
     }
-    hot_runs: dict[str, list[tuple[wrk.LoadResult, wrk.LoadResult]]] = {
-        w.shape.key: [] for w in measured
-    }
-    memory: list[dict[str, float]] = []
+    memory: dict[int, list[dict[str, float]]] = {size: [] for size in preps}
 
-    def record(mode: str) -> None:
-        for workload in prep.workloads:
-            shape = workload.shape
-            target = shape.cold_target if mode == "cold" else shapes.HOT_TARGET
-            row = ServingRow(size, shape.name, mode, 0, target, note=workload.unavailable)
-            if not workload.unavailable:
-                row.distinct = len(workload.cold) if mode == "cold" else 1
-                runs = cold_runs[shape.key] if mode == "cold" else hot_runs[shape.key]
-                ServingRow.median_of(row, runs)
-            bench_results.serving.append(row)
-            print(f"\n[bench] {json.dumps(row.to_json())}", flush=True)
+    def measure_in_turn(
+        servers: dict[int, Server], baselines: dict[int, Server], mode: str
+    ) -> None:
+        shape_count = len(next(iter(preps.values())).workloads)
+        for index in range(shape_count):
+            for size, prep in preps.items():
+                workload = prep.workloads[index]
+                if workload.unavailable:
+                    continue
+                pair = (_measure(servers[size], prep, workload, mode, bench_config, place.load),
+                        _measure(baselines[size], prep, workload, mode, bench_config,
+                                 place.load))  # fmt: skip
+                name = f"{size:,} {workload.shape.name} {mode}"
+                errors.extend(_errors(f"newsgraph {name}", pair[0]))
+                errors.extend(_errors(f"baseline {name}", pair[1]))
+                runs[size, mode][workload.shape.key].append(pair)
+        for size, server in servers.items():
+            memory[size].append(server.rss_mb())
 
-    def measure(served: Server, baseline: Server, workload: Workload, mode: str) -> None:
-        pair = (_measure(served, prep, workload, mode, bench_config, place.load),
-                _measure(baseline, prep, workload, mode, bench_config, place.load))  # fmt: skip
-        errors.extend(_errors(f"newsgraph {workload.shape.name} {mode}", pair[0]))
-        errors.extend(_errors(f"baseline {workload.shape.name} {mode}", pair[1]))
-        (cold_runs if mode == "cold" else hot_runs)[workload.shape.key].append(pair)
+    def newsgraph_per_size(
+        stack: ExitStack, log: str, options: tuple[str, ...]
+    ) -> dict[int, Server]:
+        return {
+            size: stack.enter_context(processes.newsgraph(
+                prep.db_path, cpus=place.server, log=prep.folder / log, options=options))
+            for size, prep in preps.items()
+        }  # fmt: skip
 
-    with processes.baseline(prep.responses, cpus=place.server,
-                            log=prep.folder / "baseline.log") as baseline:  # fmt: skip
-        # Cold runs first (nothing the hot runs cache can answer them), each repeat on a
-        # fresh server that has seen none of the bodies.
+    with ExitStack() as baselines_stack:
+        baselines = {
+            size: baselines_stack.enter_context(processes.baseline(
+                prep.responses, cpus=place.server, log=prep.folder / "baseline.log"))
+            for size, prep in preps.items()
+        }  # fmt: skip
+        # Cold runs first (nothing the hot runs cache can answer them), each repeat on
+        # fresh servers that have seen none of the bodies.
         for repeat in range(bench_config.repeats):
-            with processes.newsgraph(prep.db_path, cpus=place.server,
-                                     log=prep.folder / f"cold-{repeat}.log",
-                                     options=processes.NO_RESPONSE_CACHE) as uncached:  # fmt: skip
-                for workload in measured:
-                    measure(uncached, baseline, workload, "cold")
-                memory.append(uncached.rss_mb())
-        record("cold")
-        with processes.newsgraph(prep.db_path, cpus=place.server,
-                                 log=prep.folder / "newsgraph.log") as cached:  # fmt: skip
-            for workload in measured:
-                measure(cached, baseline, workload, "hot")
-            memory.append(cached.rss_mb())
-        record("hot")
-    # The cold servers' memory is the query engine's; the hot one adds its cache.
-    bench_results.memory[size] = max(memory, key=lambda rss: rss["serving_mb"])
+            with ExitStack() as fresh:
+                uncached = newsgraph_per_size(fresh, f"cold-{repeat}.log",
+                                              processes.NO_RESPONSE_CACHE)  # fmt: skip
+                measure_in_turn(uncached, baselines, "cold")
+        with ExitStack() as cached_stack:
+            measure_in_turn(newsgraph_per_size(cached_stack, "newsgraph.log", ()), baselines, "hot")
+    for size, prep in preps.items():
+        for mode in ("cold", "hot"):
+            _record(bench_results, prep, mode, runs[size, mode])
+        # The cold servers' memory is the query engine's; the hot one adds its cache.
+        bench_results.memory[size] = max(memory[size], key=lambda rss: rss["serving_mb"])
     assert not errors, errors
+
+
+def _record(results: Results, prep: Prepared, mode: str, runs: Runs) -> None:
+    for workload in prep.workloads:
+        shape = workload.shape
+        target = shape.cold_target if mode == "cold" else shapes.HOT_TARGET
+        row = ServingRow(prep.size, shape.name, mode, 0, target, note=workload.unavailable)
+        if not workload.unavailable:
+            row.distinct = len(workload.cold) if mode == "cold" else 1
+            ServingRow.median_of(row, runs[shape.key])
+        results.serving.append(row)
+        print(f"\n[bench] {json.dumps(row.to_json())}", flush=True)
 
 
 @pytest.mark.benchmark
