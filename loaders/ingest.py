@@ -268,11 +268,12 @@ async def ingest_into(
             root_ids = await _root_ids(conn, roots | found.folder_roots)
             await _remove(run, _gone(run, found, root_ids))
             id_of_root = {root: root_ids[root] for root in roots}
-            roots_by_rel = {c.rel: id_of_root[c.root] for c in candidates}
-            paths_by_rel = {c.rel: c.path for c in candidates}
-            stamped, tasks = _split_by_stamp(
-                run, candidates, roots_by_rel, max_bytes, trust=not rehash
+            stamped, tasks, read = _split_by_stamp(
+                run, candidates, id_of_root, max_bytes, trust=not rehash
             )
+            # Only the files that get a result need these (with nothing changed: none).
+            roots_by_rel = {c.rel: id_of_root[c.root] for c in read}
+            paths_by_rel = {c.rel: c.path for c in read}
             deferred_indexes = await _defer_indexes(conn, len(tasks), len(run.existing))
             await _apply(run, stamped, roots_by_rel, paths_by_rel)
             done = len(candidates) - len(tasks)
@@ -448,11 +449,12 @@ async def _root_ids(conn: aiosqlite.Connection, roots: set[Path]) -> dict[Path, 
 
 
 def _split_by_stamp(
-    run: _Run, candidates: list[Candidate], roots_by_rel: dict[str, int], max_bytes: int,
+    run: _Run, candidates: list[Candidate], id_of_root: dict[Path, int], max_bytes: int,
     *, trust: bool,
-) -> tuple[list[FileResult], list[FileTask]]:  # fmt: skip
-    """Files whose stamp is as stored (unchanged, without reading them), and the work
-    for the others: read, hash and, when the content changed, parse.
+) -> tuple[list[FileResult], list[FileTask], list[Candidate]]:  # fmt: skip
+    """Files whose stamp is as stored (unchanged, without reading them), the work for
+    the others (read, hash and, when the content changed, parse), and the candidates
+    of both.
 
     An unchanged file under the same root whose stamp stays trusted needs nothing
     written: it is only counted, without a result for _apply (a re-ingest with nothing
@@ -460,6 +462,7 @@ def _split_by_stamp(
     """
     unchanged: list[FileResult] = []
     tasks: list[FileTask] = []
+    read: list[Candidate] = []
     settled_before = run.started_ns - RACY_NS  # see _trusted
     for cand in candidates:
         ex = run.existing.get(cand.rel)
@@ -470,7 +473,7 @@ def _split_by_stamp(
             and ex.mtime_ns is not None
             and (ex.size, ex.mtime_ns) == cand.stamp
         ):
-            if ex.mtime_ns < settled_before and ex.root_id == roots_by_rel[cand.rel]:
+            if ex.mtime_ns < settled_before and ex.root_id == id_of_root[cand.root]:
                 run.report.unchanged += 1
                 continue
             unchanged.append(
@@ -479,7 +482,8 @@ def _split_by_stamp(
         else:
             known = ex.content_hash if ex else None
             tasks.append(FileTask(cand.path, cand.rel, known, max_bytes))
-    return unchanged, tasks
+        read.append(cand)
+    return unchanged, tasks, read
 
 
 # A file changed twice within the file system's timestamp granularity could keep its
