@@ -253,7 +253,7 @@ async def ingest_into(
     found = await asyncio.to_thread(_discover_all, paths)
     candidates = found.candidates
     report = IngestReport(rejected=list(found.rejected))
-    lists: asyncio.Future[list[toplists.WordList]] | None = None  # computed meanwhile
+    lists: toplists.Computing | None = None  # computed meanwhile
     try:
         await conn.execute("BEGIN IMMEDIATE")
     except aiosqlite.OperationalError as exc:
@@ -289,18 +289,19 @@ async def ingest_into(
                 # Nobody reads this file yet: commit the articles, so that processes can
                 # compute the search top lists from them while this one finishes.
                 await conn.execute("COMMIT")
-                lists = await _computing_lists(conn, private_file, workers, running)
+                lists = toplists.computing(
+                    private_file, None, _processes(workers, POOL_THRESHOLD), running
+                )
                 await conn.execute("BEGIN IMMEDIATE")
             await db.create_indexes(conn, deferred_indexes)
             report.seconds = time.perf_counter() - started  # for the summary _finish stores
             await _finish(run)
+            if lists is not None:  # stored share by share as they are done
+                await toplists.store_computed(conn, await lists)
             await conn.execute("COMMIT")
-            if lists is not None:
-                await toplists.store_lists(conn, await lists)
         except BaseException:
-            if lists is not None and not lists.done():
-                lists.cancel()
-                await asyncio.gather(lists, return_exceptions=True)
+            if lists is not None:
+                await toplists.cancel(lists)
             await db.roll_back(conn)
             raise
         if run.lists_after_commit and database_file is not None:
@@ -321,21 +322,13 @@ async def _rebuild_lists(
     are in, searches score every match until lists exist, and the next ingest rebuilds
     them; so it is logged, and the run reports what it committed."""
     try:
-        made = await (await _computing_lists(conn, database_file, workers, running))
+        words = await toplists.frequent_words(conn)
+        made = await toplists.lists_in_processes(
+            database_file, words, _list_processes(workers, words), running
+        )
         await toplists.store_lists(conn, made, corpus_version=version)
     except Exception:  # store_lists has rolled its transaction back
         log.warning("search top lists not rebuilt; the next ingest will", exc_info=True)
-
-
-async def _computing_lists(
-    conn: aiosqlite.Connection, database_file: Path, workers: int | None, running: Processes
-) -> asyncio.Future[list[toplists.WordList]]:
-    """The search top lists of the committed database at `database_file`, being computed:
-    the words that get one are read here, their lists by processes (or a thread)."""
-    words = await toplists.frequent_words(conn)
-    return asyncio.ensure_future(
-        toplists.lists_in_processes(database_file, words, _list_processes(workers, words), running)
-    )
 
 
 @dataclass(slots=True)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,7 @@ REBUILD_FRACTION = 0.1  # of the corpus changed since the last build
 MAX_DRIFT = 0.05  # relative change of the average article length since the last build
 STATE_KEY = "search_top_lists"
 SQL_CHUNK = 500
+SHARES_PER_PROCESS = 4
 WORKER_CACHE_KB = 65536  # a list process reads every frequent word's doclist and sizes
 # A list process reads a private database while the ingest that waits for it finishes
 # its own transaction; that transaction may hold the file (rollback journal) for as long
@@ -184,17 +185,35 @@ def _listable(word: str) -> bool:
     return word.isascii() and word.isalnum()
 
 
+VOCABULARY_TABLE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocabulary "
+    f"USING fts5vocab(main, {FTS_TABLE}, row)"
+)
+FREQUENT_SQL = "SELECT term, doc FROM temp.search_vocabulary WHERE doc >= ? ORDER BY doc DESC, term"
+
+
+def _frequent(rows: Iterable[Sequence[Any]]) -> list[tuple[str, int]]:
+    return [(word, containing) for word, containing in rows if _listable(word)]
+
+
 async def frequent_words(conn: aiosqlite.Connection) -> list[tuple[str, int]]:
     """(word, articles containing it) of the words that get a list, most frequent first."""
-    await conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocabulary "
-        f"USING fts5vocab(main, {FTS_TABLE}, row)"
-    )
-    frequent = await conn.execute_fetchall(
-        "SELECT term, doc FROM temp.search_vocabulary WHERE doc >= ? ORDER BY doc DESC, term",
-        (MIN_ARTICLES,),
-    )
-    return [(word, containing) for word, containing in frequent if _listable(word)]
+    await conn.execute(VOCABULARY_TABLE)
+    return _frequent(await conn.execute_fetchall(FREQUENT_SQL, (MIN_ARTICLES,)))
+
+
+def frequent_words_at(db_path: str) -> list[tuple[str, int]]:
+    """frequent_words of the committed database at `db_path`, read by a connection of its
+    own (it reads every word's doclist: a quarter of a second at 100,000 articles)."""
+    conn = connect_sync(db_path, read_only=True, busy_timeout_ms=LIST_READER_WAIT_MS)
+    try:
+        # The vocabulary is a table in `temp`, which query_only forbids creating; the
+        # file itself stays read-only (opened with mode=ro).
+        conn.execute("PRAGMA query_only = OFF")
+        conn.execute(VOCABULARY_TABLE)
+        return _frequent(conn.execute(FREQUENT_SQL, (MIN_ARTICLES,)).fetchall())
+    finally:
+        conn.close()
 
 
 async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
@@ -204,17 +223,24 @@ async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
         found = await _list_of_word(conn, word, containing, corpus)
         if found is not None:
             made.append(found)
-    await _replace_all(conn, made)
+    await _replace_all(conn, [_done(made)])
 
 
-async def _replace_all(conn: aiosqlite.Connection, made: Sequence[WordList]) -> None:
-    """Drop every list and store `made` instead."""
+async def _replace_all(
+    conn: aiosqlite.Connection, parts: Iterable[Awaitable[Sequence[WordList]]]
+) -> None:
+    """Drop every list and store the lists of `parts`, each part as soon as it is done."""
     await _delete_lists(conn)
     # Nothing deletes articles while the lists fill: the index that cascades their
     # deletion to search_top can wait, and is built once.
     deferred = await drop_indexes(conn, ["search_top_by_article"])
-    await _store(conn, made)
+    for part in asyncio.as_completed(list(parts)):
+        await _store(conn, await part)
     await create_indexes(conn, deferred)
+
+
+async def _done(made: Sequence[WordList]) -> Sequence[WordList]:
+    return made
 
 
 def lists_of_words(db_path: str, words: Sequence[tuple[str, int]], size: int) -> list[WordList]:
@@ -239,35 +265,73 @@ def lists_of_words(db_path: str, words: Sequence[tuple[str, int]], size: int) ->
         conn.close()
 
 
-async def lists_in_processes(
-    db_path: Path, words: Sequence[tuple[str, int]], processes: int, running: Processes
-) -> list[WordList]:
-    """The lists of `words`, computed by `processes` processes of `running` (0 or 1: a
-    thread of this one) reading the committed database at `db_path`.
+# Lists being computed: a task whose result is its shares, each a future of its lists.
+Computing = asyncio.Task[list[asyncio.Future[list[WordList]]]]
+
+
+def computing(
+    db_path: Path, words: Sequence[tuple[str, int]] | None, processes: int, running: Processes
+) -> Computing:
+    """The lists of `words` (None: the frequent words, read meanwhile) in the committed
+    database at `db_path`, being computed in shares by `processes` processes of `running`
+    (0 or 1: a thread of this one). Its result is the shares, to take as each is done.
 
     Scoring every match of every frequent word is most of a full ingest's last
     seconds (7 CPU-seconds at 100,000 articles) and would run on one core inside the
     ingest's transaction. Other processes can only read committed data, so the ingest
     commits first: a first ingest (loaders/building.py) computes the lists here while
-    it finishes in a second transaction, a large re-ingest after it drops them and
-    commits (`refresh`); both store them with `store_lists`. Searches meanwhile score
-    every match, which gives the same pages.
+    it finishes in a second transaction, and stores each share as it comes
+    (`store_computed`); a large re-ingest after it drops them and commits (`refresh`),
+    then stores them all with `store_lists`. Searches meanwhile score every match,
+    which gives the same pages.
     """
-    if processes <= 1:
-        return await asyncio.to_thread(lists_of_words, str(db_path), words, LIST_SIZE)
-    if not words:
-        return []
-    # Most frequent first, dealt round-robin: shares of about equal work.
-    shares = [words[i :: processes * 2] for i in range(min(len(words), processes * 2))]
-    loop = asyncio.get_running_loop()
-    pool = running.pool(processes)
-    parts = await asyncio.gather(
-        *(
-            loop.run_in_executor(pool, lists_of_words, str(db_path), share, LIST_SIZE)
-            for share in shares
-        )
-    )
+
+    async def shares() -> list[asyncio.Future[list[WordList]]]:
+        found = words
+        if found is None:
+            found = await asyncio.to_thread(frequent_words_at, str(db_path))
+        if processes <= 1:
+            whole = asyncio.to_thread(lists_of_words, str(db_path), found, LIST_SIZE)
+            return [asyncio.ensure_future(whole)]
+        # Most frequent first, dealt round-robin into small shares: each process takes
+        # the next when it is done, so both end together, and the last share stored
+        # after them is small.
+        count = min(len(found), processes * SHARES_PER_PROCESS)
+        loop = asyncio.get_running_loop()
+        pool = running.pool(processes)
+        return [
+            loop.run_in_executor(pool, lists_of_words, str(db_path), found[i::count], LIST_SIZE)
+            for i in range(count)
+        ]
+
+    return asyncio.ensure_future(shares())
+
+
+async def lists_in_processes(
+    db_path: Path, words: Sequence[tuple[str, int]] | None, processes: int, running: Processes
+) -> list[WordList]:
+    """The lists `computing` computes, all of them."""
+    parts = await asyncio.gather(*await computing(db_path, words, processes, running))
     return [found for part in parts for found in part]
+
+
+async def cancel(lists: Computing) -> None:
+    """Stop computing lists (a share a process has begun runs to its end, unread)."""
+    lists.cancel()
+    await asyncio.gather(lists, return_exceptions=True)
+    if not lists.cancelled() and lists.exception() is None:
+        for share in lists.result():
+            share.cancel()
+        await asyncio.gather(*lists.result(), return_exceptions=True)
+
+
+async def store_computed(
+    conn: aiosqlite.Connection, shares: Iterable[Awaitable[Sequence[WordList]]]
+) -> None:
+    """Replace every list with those of `shares`, inside the caller's transaction, each
+    share as soon as it is done (while the others are still being computed)."""
+    await _replace_all(conn, shares)
+    await _save_state(conn, _State((await _corpus(conn)).avgdl, 0))
 
 
 async def store_lists(
@@ -293,9 +357,7 @@ async def store_lists(
         ):
             await conn.execute("ROLLBACK")
             return False
-        corpus = await _corpus(conn)
-        await _replace_all(conn, made)
-        await _save_state(conn, _State(corpus.avgdl, 0))
+        await store_computed(conn, [_done(made)])
         await conn.execute("COMMIT")
         return True
     except BaseException:

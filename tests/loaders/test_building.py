@@ -12,10 +12,12 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from loaders import building, db, files
+from loaders import ingest as ingest_module
 from loaders.files import Processes
 from loaders.ingest import IngestError, ingest
 from loaders.search import toplists
@@ -146,6 +148,36 @@ async def test_failed_first_ingest_leaves_no_database(tmp_path: Path) -> None:
     target = tmp_path / "new.db"
     with pytest.raises(IngestError, match="no such file or folder"):
         await ingest(target, [tmp_path / "missing"])
+    assert not target.exists()
+    assert _leftovers(tmp_path) == []
+
+
+async def test_a_first_ingest_failing_while_its_lists_are_computed_leaves_nothing(
+    tmp_path: Path, corpus: Path, small_lists: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lists are computed by other processes while the build finishes: a failure
+    then stops them and removes the private file like any other."""
+    shares: list[asyncio.Future[list[toplists.WordList]]] = []
+    computing = toplists.computing
+
+    def watched(*args: Any) -> toplists.Computing:
+        lists = computing(*args)
+        lists.add_done_callback(lambda done: shares.extend(done.result()))
+        return lists
+
+    async def finish_fails(run: Any) -> None:
+        for _ in range(1000):  # until the shares are handed out
+            if shares:
+                break
+            await asyncio.sleep(0.01)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(toplists, "computing", watched)
+    monkeypatch.setattr(ingest_module, "_finish", finish_fails)
+    target = tmp_path / "new.db"
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        await ingest(target, [corpus], workers=2)
+    assert shares and all(share.done() for share in shares)  # none left running unawaited
     assert not target.exists()
     assert _leftovers(tmp_path) == []
 
