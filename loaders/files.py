@@ -10,10 +10,11 @@ import codecs
 import hashlib
 import multiprocessing
 import multiprocessing.connection
+import operator
 import os
 import stat
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
@@ -83,12 +84,18 @@ class Discovery:
     unreadable: list[tuple[Path, str]]  # folders that could not be listed, with the reason
 
 
-def discover(path: Path) -> Discovery:
+def discover(path: Path, *, stamped: bool = True) -> Discovery:
     """Candidate files under `path` (a folder, walked recursively, or one file).
 
     Hidden files and folders (dot-names) are skipped; symlinked folders are not
     followed, so a link loop cannot make the walk endless. Folders that cannot be
     listed are returned, so that their articles are not mistaken for deleted ones.
+
+    Without `stamped` the candidates carry no stamp, and the walk asks the file system
+    for nothing but the folders' listings: the type each listing gives is enough to know
+    a plain file, and only links are followed (stat). For a database holding no articles
+    yet, which has no stamps to compare: 0.15 s instead of 0.5-0.7 s for 100,000 files,
+    at the start of a first ingest, when nothing else runs.
     """
     path = path.resolve()
     if path.is_file():
@@ -106,24 +113,53 @@ def discover(path: Path) -> Discovery:
 
     # Plain strings for the per-file work: a re-ingest with nothing changed is mostly this
     # walk, and pathlib's parsing and formatting cost more than the stat itself.
-    root = str(path)
-    for folder, dirs, files in os.walk(root, onerror=on_error):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        in_folder = os.path.join(folder, "")  # with its trailing separator
-        for name in sorted(files):
-            if name.startswith(".") or not _is_candidate(name):
+    for prefix, files in _folders(str(path), on_error):
+        for entry in files:
+            if not stamped:
+                if entry.is_file():  # follows links, as reading will
+                    candidates.append(Candidate(path, entry.path, prefix + entry.name))
                 continue
-            full = in_folder + name
             try:
-                status = os.stat(full)  # follows links, as reading will
+                status = os.stat(entry.path)  # follows links, as reading will
             except OSError:  # a broken link: nothing to read
                 continue
-            if not stat.S_ISREG(status.st_mode):  # sockets, devices, folders named *.md
+            if not stat.S_ISREG(status.st_mode):  # sockets, devices, links to folders
                 continue
-            candidates.append(Candidate(path, full, prefix + name, _stamp(status)))
+            candidates.append(Candidate(path, entry.path, prefix + entry.name, _stamp(status)))
     return Discovery(candidates, unreadable)
+
+
+def _folders(
+    root: str, on_error: Callable[[OSError], None]
+) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """(relative prefix, entries named like candidates that are not folders) of each
+    folder under `root`, depth first, names in order; hidden names and links to folders
+    are not walked into."""
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_NAME)
+        except OSError as error:
+            on_error(error)
+            continue
+        files = []
+        below = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir():  # the listing's type, or a stat for a link
+                if not entry.is_symlink():
+                    below.append((entry.path, prefix + name + "/"))
+            elif _is_candidate(name):
+                files.append(entry)
+        yield prefix, files
+        stack.extend(reversed(below))
+
+
+_NAME = operator.attrgetter("name")
 
 
 def _stamp(found: os.stat_result) -> Stamp:

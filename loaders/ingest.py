@@ -250,7 +250,8 @@ async def ingest_into(
             f"the trending half-life must be positive, got {trending_half_life_hours}"
         )
     started = time.perf_counter()
-    found = await asyncio.to_thread(_discover_all, paths)
+    # A new database has no stamps to compare the files' with: it is not asked for them.
+    found = await asyncio.to_thread(_discover_all, paths, stamped=private_file is None)
     candidates = found.candidates
     report = IngestReport(rejected=list(found.rejected))
     lists: toplists.Computing | None = None  # computed meanwhile
@@ -341,8 +342,9 @@ class _Found:
     unlisted: list[Path] = field(default_factory=list)
 
 
-def _discover_all(paths: Sequence[str | Path]) -> _Found:
-    """Candidates from every path; the first of two files with one identity wins."""
+def _discover_all(paths: Sequence[str | Path], *, stamped: bool = True) -> _Found:
+    """Candidates from every path; the first of two files with one identity wins.
+    Without `stamped` they carry no stamps (files.discover)."""
     found = _Found()
     by_rel: dict[str, Candidate] = {}
     by_path: set[str] = set()
@@ -352,7 +354,7 @@ def _discover_all(paths: Sequence[str | Path]) -> _Found:
             raise IngestError(f"{raw}: no such file or folder")
         if path.is_dir():
             found.folder_roots.add(path.resolve())
-        discovery = discover(path)
+        discovery = discover(path, stamped=stamped)
         for folder, reason in discovery.unreadable:
             found.rejected.append(RejectedFile(str(folder), f"cannot read folder: {reason}"))
             found.unlisted.append(folder.resolve())
