@@ -89,6 +89,8 @@ async def test_new_database_equals_ingest_into_existing_one(
     assert _rows(fresh, "PRAGMA journal_mode") == [("wal",)]
     conn = sqlite3.connect(fresh)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # Built without checking each row's parents (building.py): every reference holds.
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
     assert _leftovers(tmp_path) == []
     # The next ingest finds it unchanged, through the ordinary path.

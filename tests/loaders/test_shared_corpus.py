@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from loaders.ingest import ingest
@@ -28,6 +29,9 @@ async def test_real_corpus_ingests_completely_with_real_values(tmp_path: Path) -
     report = await ingest(db_path, [POWER_APPS, SHARED_SEEDS])
     assert report.rejected == []
     assert len(report.added) == 193
+    built = sqlite3.connect(db_path)  # built without per-row parent checks (building.py)
+    assert built.execute("PRAGMA foreign_key_check").fetchall() == []
+    built.close()
     again = await ingest(db_path, [POWER_APPS, SHARED_SEEDS])
     assert again.unchanged == 193 and not again.changed
 
