@@ -13,6 +13,7 @@ import contextlib
 import gc
 import json
 import logging
+import operator
 import os
 import time
 from collections import deque
@@ -662,8 +663,9 @@ CONTENT_COLUMNS = (
     "cdn_amp_url", "featured_content", "provider_name", "provider_images", "topic_names",
     "images", "topic_ids", "body", "secured", "extra",
 )  # fmt: skip
-# Where the full-text index's columns are in a content row.
-INDEXED_CONTENT = tuple(CONTENT_COLUMNS.index(name) for name, _ in COLUMNS)
+# A content row's id and full-text columns, in the index's order (a C-level getter:
+# called for every article of a full ingest).
+INDEXED_ROW = operator.itemgetter(0, *(CONTENT_COLUMNS.index(name) for name, _ in COLUMNS))
 INSERT_CONTENT = (
     f"INSERT INTO article_content ({', '.join(CONTENT_COLUMNS)}) "
     f"VALUES ({db.placeholders(len(CONTENT_COLUMNS))})"
@@ -776,9 +778,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
     if updated:
         await conn.executemany(UPSERT_ARTICLE, [row for row in article_rows if row[0] in updated])
     await conn.executemany(INSERT_CONTENT, content_rows)
-    await search_index.index(
-        conn, [(row[0], *(row[at] for at in INDEXED_CONTENT)) for row in content_rows]
-    )
+    await search_index.index(conn, list(map(INDEXED_ROW, content_rows)))
     await conn.executemany(
         "INSERT INTO article_topics (article_id, position, topic_id, name, published_ts, "
         "trending) VALUES (?, ?, ?, ?, ?, ?)",
