@@ -239,6 +239,8 @@ class Results:
         )
         out = [
             "serving: newsgraph vs. prepared bytes (same uvicorn, same placement)",
+            "page cache: newsgraph's database file is read just before each run (its own "
+            "caches start cold)",
             "CPU: cores the server got during its run (below 1.00: other processes took some)",
             "ratio/CPU: ratio of requests per server CPU-second, steadier on a busy machine",
         ]
