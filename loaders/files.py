@@ -94,8 +94,8 @@ def discover(path: Path, *, stamped: bool = True) -> Discovery:
     Without `stamped` the candidates carry no stamp, and the walk asks the file system
     for nothing but the folders' listings: the type each listing gives is enough to know
     a plain file, and only links are followed (stat). For a database holding no articles
-    yet, which has no stamps to compare: 0.15 s instead of 0.5-0.7 s for 100,000 files,
-    at the start of a first ingest, when nothing else runs.
+    yet, which has no stamps to compare: 0.23 s instead of 0.58-0.70 s for 100,000 files
+    at the start of a first ingest, when nothing else runs yet.
     """
     path = path.resolve()
     if path.is_file():

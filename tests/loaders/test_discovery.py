@@ -55,7 +55,6 @@ def test_candidates_are_the_plain_files_with_an_articles_name(
 
 
 def test_a_folder_that_cannot_be_listed_is_reported(tmp_path: Path) -> None:
-    _tree(tmp_path)
     found = discover(tmp_path / "gone")
     assert found.candidates == []
     assert [(path, reason) for path, reason in found.unreadable] == [
