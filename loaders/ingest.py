@@ -291,9 +291,7 @@ async def ingest_into(
                 # Nobody reads this file yet: commit the articles, so that processes can
                 # compute the search top lists from them while this one finishes.
                 await conn.execute("COMMIT")
-                lists = toplists.computing(
-                    private_file, None, _processes(workers, POOL_THRESHOLD), running
-                )
+                lists = toplists.computing(private_file, _list_processes(workers), running)
                 await conn.execute("BEGIN IMMEDIATE")
             await db.create_indexes(conn, deferred_indexes)
             report.seconds = time.perf_counter() - started  # for the summary _finish stores
@@ -324,10 +322,7 @@ async def _rebuild_lists(
     are in, searches score every match until lists exist, and the next ingest rebuilds
     them; so it is logged, and the run reports what it committed."""
     try:
-        words = await toplists.frequent_words(conn)
-        made = await toplists.lists_in_processes(
-            database_file, words, _list_processes(workers, words), running
-        )
+        made = await toplists.lists_in_processes(database_file, _list_processes(workers), running)
         await toplists.store_lists(conn, made, corpus_version=version)
     except Exception:  # store_lists has rolled its transaction back
         log.warning("search top lists not rebuilt; the next ingest will", exc_info=True)
@@ -501,10 +496,11 @@ def _processes(workers: int | None, files: int) -> int:
     return workers
 
 
-def _list_processes(workers: int | None, words: Sequence[object]) -> int:
-    """Processes to compute the top lists of `words`: each is in MIN_ARTICLES articles
-    or more, so any list is work enough for a pool (unless `workers` says otherwise)."""
-    return _processes(workers, POOL_THRESHOLD if words else 0)
+def _list_processes(workers: int | None) -> int:
+    """Processes to compute the top lists: each list's word is in MIN_ARTICLES articles
+    or more, so any list is work enough for a pool (unless `workers` says otherwise; with
+    no frequent word, none is started)."""
+    return _processes(workers, POOL_THRESHOLD)
 
 
 async def _load_all(tasks: list[FileTask], workers: int | None, running: Processes) -> Any:

@@ -269,12 +269,11 @@ def lists_of_words(db_path: str, words: Sequence[tuple[str, int]], size: int) ->
 Computing = asyncio.Task[list[asyncio.Future[list[WordList]]]]
 
 
-def computing(
-    db_path: Path, words: Sequence[tuple[str, int]] | None, processes: int, running: Processes
-) -> Computing:
-    """The lists of `words` (None: the frequent words, read meanwhile) in the committed
-    database at `db_path`, being computed in shares by `processes` processes of `running`
-    (0 or 1: a thread of this one). Its result is the shares, to take as each is done.
+def computing(db_path: Path, processes: int, running: Processes) -> Computing:
+    """The lists of the frequent words of the committed database at `db_path` (read by a
+    connection of their own, `frequent_words_at`), being computed in shares by
+    `processes` processes of `running` (0 or 1: a thread of this one). Its result is the
+    shares, to take as each is done.
 
     Scoring every match of every frequent word is most of a full ingest's last
     seconds (7 CPU-seconds at 100,000 articles) and would run on one core inside the
@@ -287,9 +286,7 @@ def computing(
     """
 
     async def shares() -> list[asyncio.Future[list[WordList]]]:
-        found = words
-        if found is None:
-            found = await asyncio.to_thread(frequent_words_at, str(db_path))
+        found = await asyncio.to_thread(frequent_words_at, str(db_path))
         if processes <= 1:
             whole = asyncio.to_thread(lists_of_words, str(db_path), found, LIST_SIZE)
             return [asyncio.ensure_future(whole)]
@@ -307,11 +304,9 @@ def computing(
     return asyncio.ensure_future(shares())
 
 
-async def lists_in_processes(
-    db_path: Path, words: Sequence[tuple[str, int]] | None, processes: int, running: Processes
-) -> list[WordList]:
+async def lists_in_processes(db_path: Path, processes: int, running: Processes) -> list[WordList]:
     """The lists `computing` computes, all of them."""
-    parts = await asyncio.gather(*await computing(db_path, words, processes, running))
+    parts = await asyncio.gather(*await computing(db_path, processes, running))
     return [found for part in parts for found in part]
 
 

@@ -123,9 +123,6 @@ async def test_list_processes_wait_out_the_finishing_transaction(
     their readers wait for it, however long it takes at the corpus's size."""
     built = tmp_path / "built.db"
     await ingest(built, [corpus], workers=0)
-    conn = await db.connect(built)
-    words = await toplists.frequent_words(conn)
-    await conn.close()
     with sqlite3.connect(built) as plain:  # a rollback journal, as while building
         assert plain.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)  # ordinary readers give up at once
@@ -134,7 +131,7 @@ async def test_list_processes_wait_out_the_finishing_transaction(
     try:
         with pytest.raises(db.DatabaseError, match="locked"):
             db.connect_sync(built, read_only=True)
-        lists = asyncio.ensure_future(toplists.lists_in_processes(built, words, 1, Processes()))
+        lists = asyncio.ensure_future(toplists.lists_in_processes(built, 1, Processes()))
         await asyncio.sleep(0.5)
         assert not lists.done()  # waiting, not failed
     finally:
