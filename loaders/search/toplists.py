@@ -294,6 +294,8 @@ def computing(db_path: Path, processes: int, running: Processes) -> Computing:
         # the next when it is done, so both end together, and the last share stored
         # after them is small.
         count = min(len(found), processes * SHARES_PER_PROCESS)
+        if not count:
+            return []  # no frequent word: no pool to start
         loop = asyncio.get_running_loop()
         pool = running.pool(processes)
         return [
