@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
 
 from loaders.reader import Reader
-from schema.build import build_schema, schema
+from schema.build import Policy, build_schema, execute_query, prepare, schema
 from schema.context import Context
 
 PLAIN = build_schema(fast_paths=False)
@@ -198,3 +199,33 @@ async def test_page_info_a_plan_gives_up_on_leaves_no_coroutine_unawaited(reader
     assert fast.errors is None and fast.data == plain.data
     assert fast.data["articles"]["pageInfo"]["pageCount"] >= 1
     assert not [w for w in caught if "never awaited" in str(w.message)]
+
+
+# An error raised while a resolver is awaited keeps graphql-core's frames in its
+# traceback, a cycle that only such errors pay for (a bad cursor here).
+WITHOUT_AWAITED_ERRORS = [query for query in QUERIES if 'after: "bad"' not in query]
+
+
+@pytest.mark.parametrize("query", WITHOUT_AWAITED_ERRORS)
+async def test_an_execution_leaves_no_reference_cycles(reader: Reader, query: str) -> None:
+    """What a request made is freed when it ends, by reference counting: left to the
+    cyclic collector, it ran every few requests (~8% of a cold page at 100,000 articles)."""
+    prepared = prepare(query, Policy())
+    variables = {"s": "early", "f": {"hasImage": True, "quality": {"max": 90}}}
+
+    async def run() -> Any:
+        return await execute_query(prepared, Context(db=reader), variables, None)
+
+    await run()  # the first use fills the process's caches (plans, leaves)
+    gc.collect()
+    flags = gc.get_debug()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds is kept in gc.garbage
+    try:
+        result = await run()
+        gc.collect()
+        left = sorted({type(o).__qualname__ for o in gc.garbage})
+    finally:
+        gc.set_debug(flags)
+        gc.garbage.clear()
+    assert result.data is not None or result.errors
+    assert left == []
