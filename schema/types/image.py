@@ -20,15 +20,19 @@ class Image:
     )
 
     @classmethod
-    def from_row(cls, row: ImageRow) -> Image:
-        ratio = row.width / row.height if row.width and row.height else None
+    def of(cls, url: str, width: int | None, height: int | None, is_cached: bool | None) -> Image:
+        ratio = width / height if width and height else None
         return cls(
-            url=row.url,
-            width=row.width,
-            height=row.height,
-            is_cached=row.is_cached,
+            url=url,
+            width=width,
+            height=height,
+            is_cached=is_cached,
             aspect_ratio=round(ratio, 4) if ratio else None,
         )
+
+    @classmethod
+    def from_row(cls, row: ImageRow) -> Image:
+        return cls.of(*row)
 
 
 def images(rows: tuple[ImageRow, ...] | list[ImageRow]) -> list[Image]:
