@@ -25,11 +25,13 @@ APPLICATION_ID = 0x4E475248  # "NGRH"
 # the full-text index from the ingest instead of triggers; 6 stores the corpus's
 # facet counts; 8 keeps each article's images and topic ids on its content row, so a
 # page of cards needs no statement per list; 9 adds the articles_flags index; 10 keeps
-# only the frontmatter keys no column holds (`extra`), not a JSON copy of it all. The
+# only the frontmatter keys no column holds (`extra`), not a JSON copy of it all; 11
+# drops the `images` table, which nothing read once 8 put the images on the content
+# row (an article's `image_count` serves the has-image filter). The
 # database is derived from files, so an older schema is rebuilt empty (see _rebuild)
 # and refilled by the next ingest, except one the current schema only adds indexes
 # to, which the next ingest brings up to date in place (see _add_indexes).
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 # Versions the current schema only adds indexes to: (CREATE ... IF NOT EXISTS).
 ADDS_INDEXES_TO: frozenset[int] = frozenset()
 BUSY_TIMEOUT_MS = 10_000
@@ -124,9 +126,9 @@ CREATE TABLE IF NOT EXISTS article_content (
     provider_name    TEXT,                  -- as written in this article
     provider_images  TEXT NOT NULL DEFAULT '[]',
     topic_names      TEXT NOT NULL DEFAULT '', -- as written, one per line (for search)
-    -- Copies of the article's rows in `images` and `article_topics` (same order), which
-    -- serve filters, facets and topic pages: a card reads them here, with its row.
-    images           TEXT NOT NULL DEFAULT '[]', -- JSON, as ImageRow.from_json reads it
+    images           TEXT NOT NULL DEFAULT '[]', -- JSON, as rows.decoded_images reads it
+    -- A copy of the article's rows in `article_topics` (same order), which serve
+    -- filters, facets and topic pages: a card reads them here, with its row.
     topic_ids        TEXT NOT NULL DEFAULT '',   -- topic ids, comma-separated
     body             TEXT NOT NULL,
     secured          TEXT,                  -- stored, never served
@@ -148,16 +150,6 @@ CREATE INDEX IF NOT EXISTS article_topics_by_topic
     ON article_topics(topic_id, published_ts, article_id);
 CREATE INDEX IF NOT EXISTS article_topics_trending
     ON article_topics(topic_id, trending, article_id);
-
-CREATE TABLE IF NOT EXISTS images (
-    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    position   INTEGER NOT NULL,
-    url        TEXT NOT NULL,
-    width      INTEGER,
-    height     INTEGER,
-    is_cached  INTEGER,
-    PRIMARY KEY (article_id, position)
-) WITHOUT ROWID;
 
 -- Every URL an article can be reached by, normalized (see loaders/urls.py).
 CREATE TABLE IF NOT EXISTS article_urls (

@@ -668,8 +668,8 @@ INSERT_CONTENT = (
 )
 # Rows replaced wholesale when an article changes (reference_urls cascades from related).
 CHILD_TABLES = (
-    ("article_content", "id"), ("article_topics", "article_id"), ("images", "article_id"),
-    ("article_urls", "article_id"), ("related", "article_id"),
+    ("article_content", "id"), ("article_topics", "article_id"), ("article_urls", "article_id"),
+    ("related", "article_id"),
 )  # fmt: skip
 
 
@@ -722,7 +722,6 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
     article_rows: list[tuple[Any, ...]] = []
     content_rows: list[tuple[Any, ...]] = []
     topic_rows: list[tuple[Any, ...]] = []
-    image_rows: list[tuple[Any, ...]] = []
     url_rows: list[tuple[str, int]] = []
     related_rows: list[tuple[Any, ...]] = []
     reference_url_rows: list[tuple[int, int, int, str]] = []
@@ -751,10 +750,6 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
         for pos, (name, topic_id) in enumerate(zip(a.topics, topic_ids, strict=True)):
             topic_rows.append((article_id, pos, topic_id, name, a.published_ts, trending))
         run.affected_topics.update(topic_ids)
-        image_rows.extend(
-            (article_id, pos, img.url, img.width, img.height, img.is_cached)
-            for pos, img in enumerate(a.images)
-        )
         url_rows.extend((url, article_id) for url in a.urls)
         run.affected_urls.update(a.urls)
         for pos, ref in enumerate(a.related):
@@ -779,11 +774,6 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
         "INSERT INTO article_topics (article_id, position, topic_id, name, published_ts, "
         "trending) VALUES (?, ?, ?, ?, ?, ?)",
         topic_rows,
-    )
-    await conn.executemany(
-        "INSERT INTO images (article_id, position, url, width, height, is_cached) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        image_rows,
     )
     await conn.executemany("INSERT INTO article_urls (url, article_id) VALUES (?, ?)", url_rows)
     await conn.executemany(
