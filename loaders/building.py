@@ -30,7 +30,7 @@ BUILDING = ".building-"
 # The build's page cache: a full ingest inserts into a dozen B-trees at once, some in
 # random key order (URLs), and SQLite's default 2 MB made those inserts read their
 # pages back from the OS again and again.
-BUILD_CACHE_MB = 128
+BUILD_CACHE_KB = 128 * 1024
 
 
 class DatabaseAppeared(db.DatabaseError):
@@ -50,7 +50,7 @@ async def new_database(target: Path) -> AsyncIterator[tuple[aiosqlite.Connection
         # a new file's pages is small), so the code after it sees a consistent file.
         await _set_journal_mode(conn, "memory")
         await conn.execute("PRAGMA synchronous = OFF")
-        await conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_MB * 1024}")
+        await conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KB}")
         # Every row comes from this one run, which deletes nothing (nothing is stored
         # yet), so no cascade can be due; checking each inserted row's parents costs
         # ~0.8 CPU-s at 100,000 articles. The tests check the result with

@@ -296,8 +296,14 @@ async def ingest_into(
             await db.create_indexes(conn, deferred_indexes)
             report.seconds = time.perf_counter() - started  # for the summary _finish stores
             await _finish(run)
-            if lists is not None:  # stored share by share as they are done
-                await toplists.store_computed(conn, await lists)
+            if lists is not None:
+                # Nothing is written while the lists are read: a transaction whose pages
+                # outgrow its cache writes them to the file, which then locks readers out
+                # until it ends, and it would be waiting for them.
+                await conn.execute("COMMIT")
+                made = await toplists.computed(lists)
+                await conn.execute("BEGIN IMMEDIATE")
+                await toplists.store_computed(conn, made)
             await conn.execute("COMMIT")
         except BaseException:
             if lists is not None:

@@ -38,7 +38,7 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import Awaitable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -243,24 +243,17 @@ async def rebuild(conn: aiosqlite.Connection, corpus: CorpusStats) -> None:
         found = await _list_of_word(conn, word, containing, corpus)
         if found is not None:
             made.append(found)
-    await _replace_all(conn, [_done(made)])
+    await _replace_all(conn, made)
 
 
-async def _replace_all(
-    conn: aiosqlite.Connection, parts: Iterable[Awaitable[Sequence[WordList]]]
-) -> None:
-    """Drop every list and store the lists of `parts`, each part as soon as it is done."""
+async def _replace_all(conn: aiosqlite.Connection, made: Sequence[WordList]) -> None:
+    """Drop every list and store `made`."""
     await _delete_lists(conn)
     # Nothing deletes articles while the lists fill: the index that cascades their
     # deletion to search_top can wait, and is built once.
     deferred = await drop_indexes(conn, ["search_top_by_article"])
-    for part in asyncio.as_completed(list(parts)):
-        await _store(conn, await part)
+    await _store(conn, made)
     await create_indexes(conn, deferred)
-
-
-async def _done(made: Sequence[WordList]) -> Sequence[WordList]:
-    return made
 
 
 def lists_of_words(db_path: str, words: Sequence[FrequentWord], size: int) -> list[WordList]:
@@ -273,7 +266,6 @@ def lists_of_words(db_path: str, words: Sequence[FrequentWord], size: int) -> li
     try:
         conn.execute(f"PRAGMA cache_size = -{WORKER_CACHE_KB}")
         conn.execute("PRAGMA query_only = OFF")  # for tables in `temp`, as above
-        conn.execute("BEGIN")  # one snapshot: statistics, sizes and every word's matches
         corpus = CorpusStats.from_block(conn.execute(AVERAGES_SQL).fetchone()[0])
         counted = _from_occurrences(conn, [w for w in words if _counted_cheaper(w)], corpus, size)
         made: list[WordList] = []
@@ -284,7 +276,6 @@ def lists_of_words(db_path: str, words: Sequence[FrequentWord], size: int) -> li
                 found = _ranked_list(conn, word, corpus, size)
             if found is not None:
                 made.append(found)
-        conn.execute("COMMIT")
         return made
     finally:
         conn.close()
@@ -348,16 +339,15 @@ def computing(db_path: Path, processes: int, running: Processes) -> Computing:
     """The lists of the frequent words of the committed database at `db_path` (read by a
     connection of their own, `frequent_words_at`), being computed in shares by
     `processes` processes of `running` (0 or 1: a thread of this one). Its result is the
-    shares, to take as each is done.
+    shares (`computed` gathers them).
 
-    Scoring every match of every frequent word is most of a full ingest's last
-    seconds (7 CPU-seconds at 100,000 articles) and would run on one core inside the
-    ingest's transaction. Other processes can only read committed data, so the ingest
-    commits first: a first ingest (loaders/building.py) computes the lists here while
-    it finishes in a second transaction, and stores each share as it comes
-    (`store_computed`); a large re-ingest after it drops them and commits (`refresh`),
-    then stores them all with `store_lists`. Searches meanwhile score every match,
-    which gives the same pages.
+    Computing the lists is a large part of a full ingest's last seconds (3.5 CPU-seconds
+    at 100,000 articles) and would run on one core inside the ingest's transaction.
+    Other processes can only read committed data, so the ingest commits first: a first
+    ingest (loaders/building.py) computes the lists here while it finishes in a second
+    transaction, and stores them in a third (`store_computed`); a large re-ingest after
+    it drops them and commits (`refresh`), then stores them with `store_lists`.
+    Searches meanwhile score every match, which gives the same pages.
     """
 
     async def shares() -> list[asyncio.Future[list[WordList]]]:
@@ -366,8 +356,7 @@ def computing(db_path: Path, processes: int, running: Processes) -> Computing:
             whole = asyncio.to_thread(lists_of_words, str(db_path), found, LIST_SIZE)
             return [asyncio.ensure_future(whole)]
         # Most frequent first, dealt round-robin into small shares: each process takes
-        # the next when it is done, so both end together, and the last share stored
-        # after them is small.
+        # the next when it is done, so both end together.
         count = min(len(found), processes * SHARES_PER_PROCESS)
         if not count:
             return []  # no frequent word: no pool to start
@@ -381,10 +370,15 @@ def computing(db_path: Path, processes: int, running: Processes) -> Computing:
     return asyncio.ensure_future(shares())
 
 
+async def computed(lists: Computing) -> list[WordList]:
+    """All the lists of `lists`, once every share is done."""
+    parts = await asyncio.gather(*await lists)
+    return [found for part in parts for found in part]
+
+
 async def lists_in_processes(db_path: Path, processes: int, running: Processes) -> list[WordList]:
     """The lists `computing` computes, all of them."""
-    parts = await asyncio.gather(*await computing(db_path, processes, running))
-    return [found for part in parts for found in part]
+    return await computed(computing(db_path, processes, running))
 
 
 async def cancel(lists: Computing) -> None:
@@ -397,12 +391,9 @@ async def cancel(lists: Computing) -> None:
         await asyncio.gather(*lists.result(), return_exceptions=True)
 
 
-async def store_computed(
-    conn: aiosqlite.Connection, shares: Iterable[Awaitable[Sequence[WordList]]]
-) -> None:
-    """Replace every list with those of `shares`, inside the caller's transaction, each
-    share as soon as it is done (while the others are still being computed)."""
-    await _replace_all(conn, shares)
+async def store_computed(conn: aiosqlite.Connection, made: Sequence[WordList]) -> None:
+    """Replace every list with `made`, inside the caller's transaction."""
+    await _replace_all(conn, made)
     await _save_state(conn, _State((await _corpus(conn)).avgdl, 0))
 
 
@@ -429,7 +420,7 @@ async def store_lists(
         ):
             await conn.execute("ROLLBACK")
             return False
-        await store_computed(conn, [_done(made)])
+        await store_computed(conn, made)
         await conn.execute("COMMIT")
         return True
     except BaseException:

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -141,6 +142,33 @@ async def test_list_processes_wait_out_the_finishing_transaction(
     stored = _rows(built, "SELECT term, article_id, weight, length FROM search_top")
     assert sorted(entry for found in made for entry in found.entries) == stored
     assert len({found.term[0] for found in made}) >= 5
+
+
+async def test_a_build_that_outgrows_its_cache_ends_before_waiting_for_its_lists(
+    tmp_path: Path, corpus: Path, small_lists: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction whose pages no longer fit in its cache writes them to the file and
+    so holds it until it ends, while the list processes wait to read: the build commits
+    before it waits for them (it waited for the lists, and they for it, until their
+    readers gave up: after an hour, at a million articles)."""
+    monkeypatch.setattr(building, "BUILD_CACHE_KB", 16)  # every transaction spills
+    monkeypatch.setattr(toplists, "LIST_READER_WAIT_MS", 2000)
+    finished = threading.Event()
+    finish, words_at = ingest_module._finish, toplists.frequent_words_at
+
+    async def finish_then_say_so(run: Any) -> None:
+        await finish(run)
+        finished.set()
+
+    def once_finished(db_path: str) -> list[toplists.FrequentWord]:
+        assert finished.wait(30)  # the lists start reading after the build has written
+        return words_at(db_path)
+
+    monkeypatch.setattr(ingest_module, "_finish", finish_then_say_so)
+    monkeypatch.setattr(toplists, "frequent_words_at", once_finished)
+    target = tmp_path / "new.db"
+    await ingest(target, [corpus], workers=0)
+    assert len(_search_state(target)["terms"]) >= 5
 
 
 async def test_failed_first_ingest_leaves_no_database(tmp_path: Path) -> None:
