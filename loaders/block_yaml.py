@@ -43,6 +43,18 @@ PLAIN_TAGS: Final = frozenset(
 _UNFAMILIAR: Final = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+# The ASCII characters _UNFAMILIAR lets through, as bytes (for bytes.translate).
+_FAMILIAR_ASCII: Final = bytes([0x0A, *range(0x20, 0x7F)])
+
+
+def _unfamiliar(text: str) -> bool:
+    """Whether `text` has a character _UNFAMILIAR matches. For ASCII text (nearly all
+    frontmatter) deleting the familiar bytes in C is five times faster than the regex."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _FAMILIAR_ASCII))
+    return _UNFAMILIAR.search(text) is not None
+
+
 # First characters of a plain scalar that make it something else (indicators).
 _INDICATORS: Final = frozenset("\"'&*!|>%@`{}[],#?:-")
 _SIGNS: Final = frozenset("0123456789.")  # `-5`, `-.5`: numbers, not list items
@@ -94,9 +106,11 @@ def load(text: str, *, max_values: int, max_depth: int) -> Any:
     """
     if _LOADER is None or _LOADER.yaml_implicit_resolvers is not _TYPED_STARTS:
         return UNUSUAL  # a resolver was added since import: the first characters changed
-    if None in _TYPED_STARTS or " #" in text or "\n#" in text or "\n---" in text or "\n..." in text:
-        return UNUSUAL  # comments, document starts and ends
-    if text.startswith(("#", "---", "...")) or _UNFAMILIAR.search(text):
+    if None in _TYPED_STARTS or "\n---" in text or "\n..." in text:
+        return UNUSUAL  # document starts and ends
+    if "#" in text and (" #" in text or "\n#" in text or text.startswith("#")):
+        return UNUSUAL  # comments (one search for a character is several times cheaper)
+    if text.startswith(("---", "...")) or _unfamiliar(text):
         return UNUSUAL
     try:
         lines = _lines(text)

@@ -77,6 +77,7 @@ def test_block_structures_are_answered_like_pyyaml(text: str) -> None:
         'a: "quoted\n  continued"\n',
         "a: 1 # comment\n",
         "# comment\na: 1\n",
+        "a: 1\n#comment\n",
         "a: &x 1\nb: *x\n",
         "a: !!str 12\n",
         "<<: {x: 1}\n",
@@ -107,6 +108,18 @@ def test_block_structures_are_answered_like_pyyaml(text: str) -> None:
 )
 def test_what_the_lines_do_not_say_is_left_to_the_others(text: str) -> None:
     assert load(text) is block_yaml.UNUSUAL
+
+
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_unfamiliar_characters_are_found_the_fast_way_as_the_regex_finds_them(
+    ascii_only: bool,
+) -> None:
+    rest = "" if ascii_only else "é"
+    for code in range(128):
+        text = f"a: x{chr(code)}y{rest}\n"
+        expected = block_yaml._UNFAMILIAR.search(text) is not None
+        assert block_yaml._unfamiliar(text) is expected, code
+        assert expected is not (code == 10 or 0x20 <= code < 0x7F), code
 
 
 def test_limits_hand_big_or_deep_documents_to_the_checked_path() -> None:
