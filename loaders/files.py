@@ -21,7 +21,8 @@ from enum import Enum
 from pathlib import Path
 from typing import NamedTuple
 
-from loaders.parse import ParsedArticle, Rejection, parse_article
+from loaders.parse import Rejection, parse_article
+from loaders.prepared import PreparedArticle, prepare
 
 ARTICLE_SUFFIXES = frozenset({".md", ".markdown"})
 # .txt files are articles only when they open with a frontmatter block.
@@ -62,7 +63,7 @@ class FileResult(NamedTuple):
     rel: str
     status: Status
     content_hash: str = ""
-    article: ParsedArticle | None = None
+    article: PreparedArticle | None = None
     reason: str = ""
     stamp: Stamp | None = None  # of the file as it was read
 
@@ -196,7 +197,7 @@ def load_file(task: FileTask) -> FileResult:
     if os.path.splitext(rel)[1].lower() in MAYBE_ARTICLE_SUFFIXES and not _opens_frontmatter(raw):
         return FileResult(rel, Status.IGNORED, digest, stamp=stamp)
     try:
-        article = parse_article(raw, max_bytes=task.max_bytes)
+        article = prepare(parse_article(raw, max_bytes=task.max_bytes))
     except Rejection as exc:
         return FileResult(rel, Status.REJECTED, digest, reason=str(exc))
     except Exception as exc:

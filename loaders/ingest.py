@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import aiosqlite
-import orjson
 
 from loaders import building, db
 from loaders.files import (
@@ -36,7 +35,14 @@ from loaders.files import (
     discover,
     load_files,
 )
-from loaders.parse import DEFAULT_MAX_BYTES, ParsedImage
+from loaders.parse import DEFAULT_MAX_BYTES
+from loaders.prepared import (
+    ARTICLE_FILE_COLUMNS,
+    ARTICLE_RUN_COLUMNS,
+    CONTENT_FILE_COLUMNS,
+    CONTENT_RUN_COLUMNS,
+    RELATED_FILE_COLUMNS,
+)
 from loaders.query.facets import refresh_corpus_facets
 from loaders.search import index as search_index
 from loaders.search import toplists
@@ -638,20 +644,7 @@ def slug_of(rel: str) -> str:
     return os.path.splitext(rel.rpartition("/")[2])[0]
 
 
-def published_month(published_at: str) -> int:
-    """`2021-02-16T03:47:00Z` → 202102 (the months facet groups on it)."""
-    return int(published_at[:4]) * 100 + int(published_at[5:7])
-
-
-def _images_json(images: tuple[ParsedImage, ...]) -> str:
-    return orjson.dumps([img.to_json() for img in images]).decode() if images else "[]"
-
-
-ARTICLE_COLUMNS = (
-    "id", "path", "root_id", "slug", "content_hash", "published_ts", "published_month",
-    "provider_id", "type", "category", "published", "quality", "heat", "image_count",
-    "related_count", "trending", "sort_title", "file_size", "file_mtime_ns",
-)  # fmt: skip
+ARTICLE_COLUMNS = ARTICLE_RUN_COLUMNS + ARTICLE_FILE_COLUMNS
 INSERT_ARTICLE = (
     f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) "
     f"VALUES ({db.placeholders(len(ARTICLE_COLUMNS))})"
@@ -660,11 +653,7 @@ INSERT_ARTICLE = (
 UPSERT_ARTICLE = f"{INSERT_ARTICLE} ON CONFLICT(id) DO UPDATE SET " + ", ".join(
     f"{c} = excluded.{c}" for c in ARTICLE_COLUMNS[1:]
 )
-CONTENT_COLUMNS = (
-    "id", "title", "excerpt", "published_at", "original_url", "web_url", "amp_url",
-    "cdn_amp_url", "featured_content", "provider_name", "provider_images", "topic_names",
-    "images", "topic_ids", "body", "secured", "extra",
-)  # fmt: skip
+CONTENT_COLUMNS = CONTENT_RUN_COLUMNS + CONTENT_FILE_COLUMNS
 # A content row's id and full-text columns, in the index's order (a C-level getter:
 # called for every article of a full ingest).
 INDEXED_ROW = operator.itemgetter(0, *(CONTENT_COLUMNS.index(name) for name, _ in COLUMNS))
@@ -714,9 +703,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
             for table, column in CHILD_TABLES:
                 await conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
 
-    providers = {
-        a.provider.domain: (a.provider.domain, a.provider.name) for a in parsed if a.provider
-    }
+    providers = {a.provider[0]: a.provider for a in parsed if a.provider}
     await _ensure_keys(conn, "providers", "domain", run.providers, providers, "domain, name")
     topics = {
         slug: (slug, name)
@@ -730,26 +717,19 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
     topic_rows: list[tuple[Any, ...]] = []
     url_rows: list[tuple[str, int]] = []
     related_rows: list[tuple[Any, ...]] = []
-    reference_url_rows: list[tuple[int, int, int, str]] = []
+    reference_url_rows: list[tuple[Any, ...]] = []
     for article_id, root_id, result in writes:
-        rel, digest, a = result.rel, result.content_hash, result.article
+        rel, a = result.rel, result.article
         assert a is not None
-        provider_id = run.providers[a.provider.domain] if a.provider else None
+        provider_id = run.providers[a.provider[0]] if a.provider else None
         trending = trending_key(a.heat, a.quality, a.published_ts, run.half_life_hours)
         topic_ids = [run.topics[slug] for slug in a.topic_slugs]
         article_rows.append((
-            article_id, rel, root_id, slug_of(rel), digest, a.published_ts,
-            published_month(a.published_at), provider_id, a.type, a.category, a.published,
-            a.quality, a.heat, len(a.images), len(a.related), trending, a.title.casefold(),
-            *_stamp_columns(_trusted(run, result.stamp)),
+            article_id, root_id, provider_id, trending,
+            *_stamp_columns(_trusted(run, result.stamp)), rel, slug_of(rel), result.content_hash,
+            *a.article_values,
         ))  # fmt: skip
-        content_rows.append((
-            article_id, a.title, a.excerpt, a.published_at, a.original_url, a.web_url,
-            a.amp_url, a.cdn_amp_url, a.featured_content, a.provider.name if a.provider else None,
-            _images_json(a.provider.images) if a.provider else "[]", "\n".join(a.topics),
-            _images_json(a.images), ",".join(map(str, topic_ids)),
-            a.body, a.secured, a.extra_json,
-        ))  # fmt: skip
+        content_rows.append((article_id, ",".join(map(str, topic_ids)), *a.content_values))
         run.changed_ids.add(article_id)
         if provider_id is not None:
             run.affected_providers.add(provider_id)
@@ -758,17 +738,8 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
         run.affected_topics.update(topic_ids)
         url_rows.extend((url, article_id) for url in a.urls)
         run.affected_urls.update(a.urls)
-        for pos, ref in enumerate(a.related):
-            related_rows.append((
-                article_id, pos, ref.title, ref.excerpt, ref.original_url, ref.web_url,
-                ref.amp_url, ref.cdn_amp_url, ref.published_at, ref.type, ref.quality,
-                ref.provider.name if ref.provider else None,
-                ref.provider.domain if ref.provider else None,
-                _images_json(ref.images), ref.normalized_url,
-            ))  # fmt: skip
-            reference_url_rows.extend(
-                (article_id, pos, priority, url) for priority, url in enumerate(ref.match_urls)
-            )
+        related_rows.extend((article_id, *row) for row in a.related)
+        reference_url_rows.extend((article_id, *row) for row in a.reference_urls)
     # New ids cannot conflict; an upsert costs three times a plain insert.
     updated = set(updated_ids)
     await conn.executemany(INSERT_ARTICLE, [row for row in article_rows if row[0] not in updated])
@@ -783,9 +754,8 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
     )
     await conn.executemany("INSERT INTO article_urls (url, article_id) VALUES (?, ?)", url_rows)
     await conn.executemany(
-        "INSERT INTO related (article_id, position, title, excerpt, original_url, web_url, "
-        "amp_url, cdn_amp_url, published_at, type, quality, provider_name, provider_domain, "
-        f"images, normalized_url) VALUES ({db.placeholders(15)})",
+        f"INSERT INTO related (article_id, position, {', '.join(RELATED_FILE_COLUMNS)}) "
+        f"VALUES ({db.placeholders(2 + len(RELATED_FILE_COLUMNS))})",
         related_rows,
     )
     await conn.executemany(
