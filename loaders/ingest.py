@@ -552,7 +552,7 @@ async def _apply(
     final: bool = False,
 ) -> None:
     report = run.report
-    writes: list[tuple[int, int, FileResult]] = []  # (article id, root id, result)
+    writes: list[tuple[int, int, str, FileResult]] = []  # (article id, root id, slug, result)
     gone: list[str] = []
     moved: list[tuple[int, int]] = []
     restamped: list[tuple[int | None, int | None, int]] = []
@@ -591,7 +591,7 @@ async def _apply(
                 article_id = run.next_id
                 run.next_id += 1
                 report.added.append(rel)
-            writes.append((article_id, roots_by_rel[rel], result))
+            writes.append((article_id, roots_by_rel[rel], slug, result))
     if moved:
         await run.conn.executemany("UPDATE articles SET root_id = ? WHERE id = ?", moved)
     if restamped:
@@ -640,8 +640,11 @@ async def _remove(run: _Run, rels: list[str]) -> None:
 
 def slug_of(rel: str) -> str:
     """`2021/edge-models.md` -> `edge-models`: the file name without its suffix (every
-    article file has one), as Path(rel).stem gives it, without building a Path."""
-    return os.path.splitext(rel.rpartition("/")[2])[0]
+    article file has one), as Path(rel).stem gives it (a name of only leading dots
+    before the last has none), without building a Path or calling os.path."""
+    name = rel.rpartition("/")[2]
+    stem = name.rpartition(".")[0]
+    return stem if stem.lstrip(".") else name
 
 
 ARTICLE_COLUMNS = ARTICLE_RUN_COLUMNS + ARTICLE_FILE_COLUMNS
@@ -691,10 +694,10 @@ def _stamp_columns(stamp: Stamp | None) -> tuple[int | None, int | None]:
     return (stamp.size, stamp.mtime_ns) if stamp else (None, None)
 
 
-async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
+async def _write(run: _Run, writes: list[tuple[int, int, str, FileResult]]) -> None:
     conn = run.conn
-    updated_ids = [article_id for article_id, _, r in writes if r.rel in run.existing]
-    parsed = [r.article for _, _, r in writes if r.article is not None]
+    updated_ids = [article_id for article_id, _, _, r in writes if r.rel in run.existing]
+    parsed = [r.article for _, _, _, r in writes if r.article is not None]
     if updated_ids:
         await _collect_old(run, updated_ids)
         await search_index.unindex(conn, updated_ids)
@@ -718,7 +721,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
     url_rows: list[tuple[str, int]] = []
     related_rows: list[tuple[Any, ...]] = []
     reference_url_rows: list[tuple[Any, ...]] = []
-    for article_id, root_id, result in writes:
+    for article_id, root_id, slug, result in writes:
         rel, a = result.rel, result.article
         assert a is not None
         provider_id = run.providers[a.provider[0]] if a.provider else None
@@ -726,7 +729,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, FileResult]]) -> None:
         topic_ids = [run.topics[slug] for slug in a.topic_slugs]
         article_rows.append((
             article_id, root_id, provider_id, trending,
-            *_stamp_columns(_trusted(run, result.stamp)), rel, slug_of(rel), result.content_hash,
+            *_stamp_columns(_trusted(run, result.stamp)), rel, slug, result.content_hash,
             *a.article_values,
         ))  # fmt: skip
         content_rows.append((article_id, ",".join(map(str, topic_ids)), *a.content_values))
@@ -779,6 +782,22 @@ UPDATE related SET target_id = (
     ORDER BY r.priority, a.path
     LIMIT 1
 )"""
+# The same when every article changed, so every reference was written anew without a
+# target: the winners of all references at once (one sort instead of a sort per
+# reference), written only to the references that have one. 0.80 -> 0.67 s at 100,000
+# articles.
+RESOLVE_ALL = """
+UPDATE related SET target_id = best.target_id FROM (
+    SELECT article_id, position, target_id FROM (
+        SELECT r.article_id, r.position, u.article_id AS target_id,
+               row_number() OVER (
+                   PARTITION BY r.article_id, r.position ORDER BY r.priority, a.path
+               ) AS rank
+        FROM reference_urls AS r
+        JOIN article_urls AS u ON u.url = r.url
+        JOIN articles AS a ON a.id = u.article_id)
+    WHERE rank = 1) AS best
+WHERE related.article_id = best.article_id AND related.position = best.position"""
 RESOLVE_AFFECTED = """
 WHERE article_id IN (SELECT id FROM temp.changed_ids)
    OR target_id IN (SELECT id FROM temp.changed_ids)
@@ -827,7 +846,7 @@ async def _finish(run: _Run) -> None:
     report = run.report
     if report.changed:
         if len(run.changed_ids) == await _first(conn, "SELECT count(*) FROM articles"):
-            await conn.execute(RESOLVE_RELATED)  # every article changed: every reference
+            await conn.execute(RESOLVE_ALL)  # every article changed: every reference
         else:
             # Removed rows are gone already; ON DELETE SET NULL cleared references to
             # them, and their URLs are in affected_urls so those references look again.

@@ -383,6 +383,13 @@ def test_slug_of_is_the_file_stem(rel: str) -> None:
     assert ingest_module.slug_of(rel) == Path(rel).stem
 
 
+@pytest.mark.parametrize("name", [".hidden.md", "..md", "...md", "a..md", "x/.a.md", "b/..md"])
+def test_slug_of_leading_dots_is_os_paths_stem(name: str) -> None:
+    """Where pathlib and os.path disagree (a name of dots before its suffix), slugs have
+    always been os.path.splitext's."""
+    assert ingest_module.slug_of(name) == os.path.splitext(name.rpartition("/")[2])[0]
+
+
 def _card_copies(db_path: Path) -> dict[str, tuple[Any, Any, Any, Any]]:
     """Per article: its row's images and their count on the article (the has-image
     filter's), its row's topic ids and the same from `article_topics`."""
