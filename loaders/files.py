@@ -126,7 +126,8 @@ def discover(path: Path, *, stamped: bool = True) -> Discovery:
                 continue
             if not stat.S_ISREG(status.st_mode):  # sockets, devices, links to folders
                 continue
-            candidates.append(Candidate(path, entry.path, prefix + entry.name, _stamp(status)))
+            stamp = Stamp(status.st_size, status.st_mtime_ns)
+            candidates.append(Candidate(path, entry.path, prefix + entry.name, stamp))
     return Discovery(candidates, unreadable)
 
 

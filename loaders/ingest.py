@@ -154,7 +154,6 @@ class _Run:
     conn: aiosqlite.Connection
     report: IngestReport
     existing: dict[str, _Existing]
-    slugs: dict[str, str]  # slug → path holding it
     providers: dict[str, int]
     topics: dict[str, int]
     next_id: int
@@ -168,6 +167,15 @@ class _Run:
     lists_later: bool = False  # a first ingest: the search top lists are built meanwhile
     database_file: Path | None = None  # where list processes can read committed data
     lists_after_commit: bool = False  # the lists were dropped, to be rebuilt after COMMIT
+    _slugs: dict[str, str] | None = None
+
+    @property
+    def slugs(self) -> dict[str, str]:
+        """slug → path holding it; made when first asked (a re-ingest with nothing
+        changed never asks)."""
+        if self._slugs is None:
+            self._slugs = {ex.slug: rel for rel, ex in self.existing.items()}
+        return self._slugs
 
 
 async def ingest(
@@ -366,6 +374,9 @@ def _discover_all(paths: Sequence[str | Path], *, stamped: bool = True) -> _Foun
         for folder, reason in discovery.unreadable:
             found.rejected.append(RejectedFile(str(folder), f"cannot read folder: {reason}"))
             found.unlisted.append(folder.resolve())
+        if len(paths) == 1:  # one walk names each file once, under one relative path
+            found.candidates = discovery.candidates
+            break
         for cand in discovery.candidates:
             if cand.path in by_path:  # the same file named twice (a file and its folder)
                 continue
@@ -409,7 +420,6 @@ async def _start_run(
         conn=conn,
         report=report,
         existing=existing,
-        slugs={ex.slug: rel for rel, ex in existing.items()},
         providers={r[0]: r[1] for r in providers},
         topics={r[0]: r[1] for r in topics},
         next_id=max(next_id, max((ex.id for ex in existing.values()), default=0) + 1),
