@@ -282,11 +282,12 @@ async def ingest_into(
             run.database_file = database_file
             roots = {c.root for c in candidates}  # a few Path objects, shared by candidates
             root_ids = await _root_ids(conn, roots | found.folder_roots)
-            await _remove(run, _gone(run, found, root_ids))
             id_of_root = {root: root_ids[root] for root in roots}
-            stamped, tasks, read = _split_by_stamp(
+            stamped, tasks, read, stored = _split_by_stamp(
                 run, candidates, id_of_root, max_bytes, trust=not rehash
             )
+            if stored < len(run.existing):  # else every stored article was found again
+                await _remove(run, _gone(run, found, root_ids))
             # Only the files that get a result need these (with nothing changed: none).
             roots_by_rel = {c.rel: id_of_root[c.root] for c in read}
             paths_by_rel = {c.rel: c.path for c in read}
@@ -464,10 +465,10 @@ async def _root_ids(conn: aiosqlite.Connection, roots: set[Path]) -> dict[Path, 
 def _split_by_stamp(
     run: _Run, candidates: list[Candidate], id_of_root: dict[Path, int], max_bytes: int,
     *, trust: bool,
-) -> tuple[list[FileResult], list[FileTask], list[Candidate]]:  # fmt: skip
+) -> tuple[list[FileResult], list[FileTask], list[Candidate], int]:  # fmt: skip
     """Files whose stamp is as stored (unchanged, without reading them), the work for
-    the others (read, hash and, when the content changed, parse), and the candidates
-    of both.
+    the others (read, hash and, when the content changed, parse), the candidates of
+    both, and how many candidates are stored articles.
 
     An unchanged file under the same root whose stamp stays trusted needs nothing
     written: it is only counted, without a result for _apply (a re-ingest with nothing
@@ -477,8 +478,11 @@ def _split_by_stamp(
     tasks: list[FileTask] = []
     read: list[Candidate] = []
     settled_before = run.started_ns - RACY_NS  # see _trusted
+    stored = 0
     for cand in candidates:
         ex = run.existing.get(cand.rel)
+        if ex is not None:
+            stored += 1
         # (size, mtime) == Stamp compares as tuples: no Stamp is made per file.
         if (
             trust
@@ -496,7 +500,7 @@ def _split_by_stamp(
             known = ex.content_hash if ex else None
             tasks.append(FileTask(cand.path, cand.rel, known, max_bytes))
         read.append(cand)
-    return unchanged, tasks, read
+    return unchanged, tasks, read, stored
 
 
 # A file changed twice within the file system's timestamp granularity could keep its
@@ -736,7 +740,7 @@ async def _write(run: _Run, writes: list[tuple[int, int, str, FileResult]]) -> N
         assert a is not None
         provider_id = run.providers[a.provider[0]] if a.provider else None
         trending = trending_key(a.heat, a.quality, a.published_ts, run.half_life_hours)
-        topic_ids = [run.topics[slug] for slug in a.topic_slugs]
+        topic_ids = [run.topics[topic] for topic in a.topic_slugs]
         article_rows.append((
             article_id, root_id, provider_id, trending,
             *_stamp_columns(_trusted(run, result.stamp)), rel, slug, result.content_hash,
