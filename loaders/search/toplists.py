@@ -517,7 +517,7 @@ async def refresh(
     With `defer_rebuild`, a rebuild that is due only drops the lists (searches then score
     every match, the same pages) and True says the caller is to rebuild them after
     COMMIT with `lists_in_processes` and `store_lists`, on every core and outside the
-    transaction: 7 CPU-seconds at 100,000 articles. Lists that are missing already (never
+    transaction: 3.5 CPU-seconds at 100,000 articles. Lists that are missing already (never
     built, or dropped by an ingest whose lists were not stored) are rebuilt here, in the
     transaction: under a stream of ingests each committing before the previous one's lists
     are stored, deferring again and again would never bring them back.
