@@ -65,13 +65,14 @@ class Lengths:
     tokens: Floats
 
     @staticmethod
-    def read(conn: sqlite3.Connection) -> Lengths:
+    def read(conn: sqlite3.Connection) -> Lengths | None:
+        """The lengths, or None if the size records do not add up (then FTS5 ranks)."""
         ids_text, sizes_text, records_hex = conn.execute(SIZES_SQL).fetchone()
         ids: Ints = np.fromstring(ids_text or "", dtype=np.int64, sep=",")
         sizes: Ints = np.fromstring(sizes_text or "", dtype=np.int64, sep=",")
         data = np.frombuffer(bytes.fromhex(records_hex or ""), dtype=np.uint8)
         if len(ids) != len(sizes) or int(sizes.sum()) != len(data):
-            raise ValueError("the index's size records do not add up")
+            return None
         tokens = _lengths(data, sizes)
         if np.any(ids[1:] <= ids[:-1]):  # not in id order (a full scan gives id order)
             order = np.argsort(ids, kind="stable")

@@ -285,13 +285,17 @@ def _from_occurrences(
     conn: sqlite3.Connection, words: Sequence[FrequentWord], corpus: CorpusStats, size: int
 ) -> dict[str, WordList | None]:
     """The lists of `words` scored from their occurrences (occurrences.py), by word;
-    none if the first (the least frequent) has another list than FTS5's ranking gives."""
+    none if the first (the least frequent) has another list than FTS5's ranking gives,
+    or the sizes cannot be read."""
     if not words:
         return {}
     from loaders.search import occurrences  # numpy: only the list builders need it
 
     conn.execute(occurrences.INSTANCES_TABLE)
     lengths = occurrences.Lengths.read(conn)
+    if lengths is None:
+        log.warning("top lists: the index's size records do not add up; using FTS5")
+        return {}
     made: dict[str, WordList | None] = {}
     for word in sorted(words, key=lambda w: w.containing):
         found = occurrences.scored(conn, *word, lengths, corpus)

@@ -87,6 +87,21 @@ def test_a_list_unlike_fts5s_makes_fts5_rank_every_word(
     assert made == _ranked_by_fts5(indexed, words)
 
 
+def test_size_records_that_do_not_add_up_make_fts5_rank_every_word(
+    indexed: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    words = _frequent(indexed, monkeypatch)
+    scored = _counting_scores(monkeypatch)
+    short = "SELECT group_concat(id), group_concat(length(sz) + 1), group_concat(hex(sz), '')"
+    monkeypatch.setattr(occurrences, "SIZES_SQL", occurrences.SIZES_SQL.replace(
+        "SELECT group_concat(id), group_concat(length(sz)), group_concat(hex(sz), '')", short
+    ))  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="loaders.search.toplists"):
+        made = toplists.lists_of_words(str(indexed), words, SMALL_LIST_SIZE)
+    assert "size records do not add up" in caplog.text and scored == []
+    assert made == _ranked_by_fts5(indexed, words)
+
+
 def test_occurrence_counts_that_do_not_add_up_give_no_list(indexed: Path) -> None:
     conn = db.connect_sync(indexed, read_only=True)
     try:
@@ -97,6 +112,7 @@ def test_occurrence_counts_that_do_not_add_up_give_no_list(indexed: Path) -> Non
             "SELECT term, doc, cnt FROM temp.search_vocabulary ORDER BY doc DESC LIMIT 1"
         ).fetchone()
         lengths = occurrences.Lengths.read(conn)
+        assert lengths is not None
         corpus = toplists.CorpusStats.from_block(conn.execute(toplists.AVERAGES_SQL).fetchone()[0])
         found = occurrences.scored(conn, word, containing, count, lengths, corpus)
         assert found is not None and len(found.ids) == containing
