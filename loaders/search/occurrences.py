@@ -12,7 +12,7 @@ floats FTS5 would return (toplists.py compares with FTS5 once per batch of words
 uses FTS5 alone if they ever differ). A word that occurs many times per article costs
 more this way than through bm25; toplists.py chooses per word.
 
-numpy is imported only by the processes that build lists: a server never needs it.
+numpy is imported only where lists are built (an ingest; answering queries never loads it).
 """
 
 from __future__ import annotations
