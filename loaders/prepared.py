@@ -48,6 +48,8 @@ class PreparedArticle(NamedTuple):
     urls: tuple[str, ...]  # normalized, deduplicated
     related: tuple[tuple[Any, ...], ...]  # (position, *RELATED_FILE_COLUMNS)
     reference_urls: tuple[tuple[int, int, str], ...]  # (position, priority, url)
+    # Also in article_values; named here because the writer needs them apart (the
+    # trending rank, topic rows), where positions in a tuple would not say which.
     published_ts: int
     quality: int | None
     heat: int | None
