@@ -114,50 +114,62 @@ def discover(path: Path, *, stamped: bool = True) -> Discovery:
 
     # Plain strings for the per-file work: a re-ingest with nothing changed is mostly this
     # walk, and pathlib's parsing and formatting cost more than the stat itself.
-    for prefix, files in _folders(str(path), on_error):
+    for folder, prefix, fd, files in _folders(str(path), on_error):
         for entry in files:
+            name = entry.name
             if not stamped:
                 if entry.is_file():  # follows links, as reading will
-                    candidates.append(Candidate(path, entry.path, prefix + entry.name))
+                    candidates.append(Candidate(path, f"{folder}/{name}", prefix + name))
                 continue
             try:
-                status = os.stat(entry.path)  # follows links, as reading will
+                # Relative to the open folder: the kernel looks up one name, not the
+                # whole path (0.29 instead of 0.35 s for 100,000 files).
+                status = os.stat(name, dir_fd=fd)  # follows links, as reading will
             except OSError:  # a broken link: nothing to read
                 continue
             if not stat.S_ISREG(status.st_mode):  # sockets, devices, links to folders
                 continue
             stamp = Stamp(status.st_size, status.st_mtime_ns)
-            candidates.append(Candidate(path, entry.path, prefix + entry.name, stamp))
+            candidates.append(Candidate(path, f"{folder}/{name}", prefix + name, stamp))
     return Discovery(candidates, unreadable)
 
 
 def _folders(
     root: str, on_error: Callable[[OSError], None]
-) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
-    """(relative prefix, entries named like candidates that are not folders) of each
-    folder under `root`, depth first, names in order; hidden names and links to folders
-    are not walked into."""
-    stack = [(root, "")]
+) -> Iterator[tuple[str, str, int, list[os.DirEntry[str]]]]:
+    """(path, relative prefix, open descriptor, entries named like candidates that are
+    not folders) of each folder under `root`, depth first, names in order; hidden names
+    and links to folders are not walked into. The descriptor is open until the next
+    folder is asked for."""
+    stack = [(root.rstrip("/"), "")]  # paths join as f"{folder}/{name}", "/" as ""
     while stack:
         folder, prefix = stack.pop()
         try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=_NAME)
+            fd = os.open(folder or "/", os.O_RDONLY | os.O_DIRECTORY)
         except OSError as error:
             on_error(error)
             continue
-        files = []
-        below = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
+        try:
+            try:
+                with os.scandir(fd) as listing:
+                    entries = sorted(listing, key=_NAME)
+            except OSError as error:  # raised for a descriptor: it names no file
+                on_error(OSError(error.errno, error.strerror, folder or "/"))
                 continue
-            if entry.is_dir():  # the listing's type, or a stat for a link
-                if not entry.is_symlink():
-                    below.append((entry.path, prefix + name + "/"))
-            elif _is_candidate(name):
-                files.append(entry)
-        yield prefix, files
+            files = []
+            below = []
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if entry.is_dir():  # the listing's type, or a stat for a link
+                    if not entry.is_symlink():
+                        below.append((f"{folder}/{name}", f"{prefix}{name}/"))
+                elif _is_candidate(name):
+                    files.append(entry)
+            yield folder, prefix, fd, files
+        finally:
+            os.close(fd)
         stack.extend(reversed(below))
 
 

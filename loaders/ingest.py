@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import aiosqlite
 
@@ -131,12 +131,20 @@ class IngestReport:
         }
 
 
+# A stored article's file as the walk's candidates are compared with it: (path, root id,
+# size, mtime in ns), the sqlite3 row itself; size and mtime None when the stamp is not
+# known to be safe to trust (see _trusted). One such row per stored article is all a
+# re-ingest with nothing changed loads.
+StoredFile = tuple[str, int, int | None, int | None]
+
+
 class _Existing(NamedTuple):
+    """What a run needs of a stored article that it reads again or removes."""
+
     id: int
     content_hash: str
     slug: str
     root_id: int
-    # The stored stamp; mtime None: not known to be safe to trust (see _trusted).
     size: int | None
     mtime_ns: int | None
 
@@ -153,7 +161,7 @@ class _Run:
 
     conn: aiosqlite.Connection
     report: IngestReport
-    existing: dict[str, _Existing]
+    stored: dict[str, StoredFile]  # every stored article, by path
     providers: dict[str, int]
     topics: dict[str, int]
     next_id: int
@@ -167,15 +175,19 @@ class _Run:
     lists_later: bool = False  # a first ingest: the search top lists are built meanwhile
     database_file: Path | None = None  # where list processes can read committed data
     lists_after_commit: bool = False  # the lists were dropped, to be rebuilt after COMMIT
-    _slugs: dict[str, str] | None = None
+    # The stored articles this run reads again or removes, by path (see _load_existing):
+    # every path a result or a removal names is here if stored.
+    existing: dict[str, _Existing] = field(default_factory=dict)
+    slugs: dict[str, str] | None = None  # slug → path holding it, once a file is parsed
 
-    @property
-    def slugs(self) -> dict[str, str]:
-        """slug → path holding it; made when first asked (a re-ingest with nothing
-        changed never asks)."""
-        if self._slugs is None:
-            self._slugs = {ex.slug: rel for rel, ex in self.existing.items()}
-        return self._slugs
+
+async def _slugs(run: _Run) -> dict[str, str]:
+    """slug → path holding it, loaded when a run first parses a file (a re-ingest with
+    nothing changed never does); what this run removed before is gone from the table."""
+    if run.slugs is None:
+        rows = await run.conn.execute_fetchall("SELECT slug, path FROM articles")
+        run.slugs = dict(rows)  # type: ignore[arg-type]
+    return run.slugs
 
 
 async def ingest(
@@ -283,15 +295,16 @@ async def ingest_into(
             roots = {c.root for c in candidates}  # a few Path objects, shared by candidates
             root_ids = await _root_ids(conn, roots | found.folder_roots)
             id_of_root = {root: root_ids[root] for root in roots}
-            stamped, tasks, read, stored = _split_by_stamp(
-                run, candidates, id_of_root, max_bytes, trust=not rehash
-            )
-            if stored < len(run.existing):  # else every stored article was found again
-                await _remove(run, _gone(run, found, root_ids))
+            read, present = _unchanged_skipped(run, candidates, id_of_root, trust=not rehash)
+            # Unless every stored article was found again, some may be gone.
+            gone = _gone(run, found, root_ids) if present < len(run.stored) else []
+            await _load_existing(run, [c.rel for c in read if c.rel in run.stored] + gone)
+            stamped, tasks = _work(run, read, max_bytes, trust=not rehash)
+            await _remove(run, gone)
             # Only the files that get a result need these (with nothing changed: none).
             roots_by_rel = {c.rel: id_of_root[c.root] for c in read}
             paths_by_rel = {c.rel: c.path for c in read}
-            deferred_indexes = await _defer_indexes(conn, len(tasks), len(run.existing))
+            deferred_indexes = await _defer_indexes(conn, len(tasks), len(run.stored))
             await _apply(run, stamped, roots_by_rel, paths_by_rel)
             done = len(candidates) - len(tasks)
             async for results in _load_all(tasks, workers, running):
@@ -411,19 +424,20 @@ async def _start_run(
     conn: aiosqlite.Connection, report: IngestReport, half_life_hours: float
 ) -> _Run:
     rows = await conn.execute_fetchall(
-        "SELECT path, id, content_hash, slug, root_id, file_size, file_mtime_ns FROM articles"
+        "SELECT path, root_id, file_size, file_mtime_ns FROM articles"
     )
-    existing = {r[0]: _Existing._make(r[1:]) for r in rows}
+    stored = {row[0]: row for row in cast("list[StoredFile]", rows)}  # plain tuples
+    last_id = await _first(conn, "SELECT max(id) FROM articles")
     providers = await conn.execute_fetchall("SELECT domain, id FROM providers")
     topics = await conn.execute_fetchall("SELECT slug, id FROM topics")
     next_id = await db.meta_int(conn, "next_article_id", 1)
     return _Run(
         conn=conn,
         report=report,
-        existing=existing,
+        stored=stored,
         providers={r[0]: r[1] for r in providers},
         topics={r[0]: r[1] for r in topics},
-        next_id=max(next_id, max((ex.id for ex in existing.values()), default=0) + 1),
+        next_id=max(next_id, (last_id or 0) + 1),
         half_life_hours=half_life_hours,
         started_ns=time.time_ns(),
     )
@@ -448,8 +462,8 @@ def _gone(run: _Run, found: _Found, root_ids: dict[Path, int]) -> list[str]:
 
     return [
         rel
-        for rel, ex in run.existing.items()
-        if ex.root_id in synced and rel not in present and not protected(synced[ex.root_id], rel)
+        for rel, (_, root_id, _, _) in run.stored.items()
+        if root_id in synced and rel not in present and not protected(synced[root_id], rel)
     ]
 
 
@@ -462,45 +476,77 @@ async def _root_ids(conn: aiosqlite.Connection, roots: set[Path]) -> dict[Path, 
     return {Path(r[0]): r[1] for r in rows}
 
 
-def _split_by_stamp(
-    run: _Run, candidates: list[Candidate], id_of_root: dict[Path, int], max_bytes: int,
-    *, trust: bool,
-) -> tuple[list[FileResult], list[FileTask], list[Candidate], int]:  # fmt: skip
-    """Files whose stamp is as stored (unchanged, without reading them), the work for
-    the others (read, hash and, when the content changed, parse), the candidates of
-    both, and how many candidates are stored articles.
+def _unchanged_skipped(
+    run: _Run, candidates: list[Candidate], id_of_root: dict[Path, int], *, trust: bool
+) -> tuple[list[Candidate], int]:
+    """The candidates this run must look at, in order, and how many candidates are
+    stored articles.
 
-    An unchanged file under the same root whose stamp stays trusted needs nothing
-    written: it is only counted, without a result for _apply (a re-ingest with nothing
+    An unchanged file (its stamp as stored) under the same root whose stamp stays
+    trusted needs nothing read or written: it is only counted (a re-ingest with nothing
     changed is mostly this loop).
     """
-    unchanged: list[FileResult] = []
-    tasks: list[FileTask] = []
-    read: list[Candidate] = []
+    stored = run.stored
     settled_before = run.started_ns - RACY_NS  # see _trusted
-    stored = 0
+    read: list[Candidate] = []
+    present = 0
     for cand in candidates:
-        ex = run.existing.get(cand.rel)
-        if ex is not None:
-            stored += 1
+        row = stored.get(cand.rel)
+        if row is None:
+            read.append(cand)
+            continue
+        present += 1
+        _, root_id, size, mtime_ns = row
         # (size, mtime) == Stamp compares as tuples: no Stamp is made per file.
         if (
             trust
-            and ex is not None
-            and ex.mtime_ns is not None
-            and (ex.size, ex.mtime_ns) == cand.stamp
+            and mtime_ns is not None
+            and mtime_ns < settled_before
+            and root_id == id_of_root[cand.root]
+            and (size, mtime_ns) == cand.stamp
         ):
-            if ex.mtime_ns < settled_before and ex.root_id == id_of_root[cand.root]:
-                run.report.unchanged += 1
-                continue
+            run.report.unchanged += 1
+        else:
+            read.append(cand)
+    return read, present
+
+
+async def _load_existing(run: _Run, rels: list[str]) -> None:
+    """Load what the run needs of the stored articles at `rels` (run.existing).
+
+    A few are looked up by path; past a quarter of the corpus one scan is cheaper."""
+    columns = "path, id, content_hash, slug, root_id, file_size, file_mtime_ns"
+    if len(rels) > len(run.stored) // 4:
+        wanted = set(rels)
+        rows = await run.conn.execute_fetchall(f"SELECT {columns} FROM articles")
+        rows = [row for row in rows if row[0] in wanted]
+    else:
+        rows = []
+        for part in db.chunked(rels, SQL_CHUNK):
+            rows += await run.conn.execute_fetchall(
+                f"SELECT {columns} FROM articles WHERE path IN ({db.placeholders(part)})", part
+            )
+    run.existing.update((row[0], _Existing._make(row[1:])) for row in rows)
+
+
+def _work(
+    run: _Run, read: list[Candidate], max_bytes: int, *, trust: bool
+) -> tuple[list[FileResult], list[FileTask]]:
+    """For the candidates to look at: the files whose stamp is as stored (unchanged,
+    without reading them, but their stamp or root is written again), and the work for
+    the others (read, hash and, when the content changed, parse)."""
+    unchanged: list[FileResult] = []
+    tasks: list[FileTask] = []
+    for cand in read:
+        ex = run.existing.get(cand.rel)
+        if trust and ex is not None and ex.mtime_ns is not None and ex.stamp == cand.stamp:
             unchanged.append(
                 FileResult(cand.rel, Status.UNCHANGED, ex.content_hash, stamp=cand.stamp)
             )
         else:
             known = ex.content_hash if ex else None
             tasks.append(FileTask(cand.path, cand.rel, known, max_bytes))
-        read.append(cand)
-    return unchanged, tasks, read, stored
+    return unchanged, tasks
 
 
 # A file changed twice within the file system's timestamp granularity could keep its
@@ -589,7 +635,8 @@ async def _apply(
         else:
             assert result.article is not None
             slug = slug_of(rel)
-            holder = run.slugs.get(slug)
+            slugs = await _slugs(run)
+            holder = slugs.get(slug)
             if holder is not None and holder != rel:
                 if not final:  # the holder may yet be removed by a later chunk
                     run.deferred.append(result)
@@ -597,7 +644,7 @@ async def _apply(
                 reason = f"slug '{slug}' is already used by {holder}"
                 report.rejected.append(RejectedFile(paths_by_rel[rel], reason))
                 continue
-            run.slugs[slug] = rel
+            slugs[slug] = rel
             if ex:
                 article_id = ex.id
                 report.updated.append(rel)
@@ -647,7 +694,8 @@ async def _remove(run: _Run, rels: list[str]) -> None:
         await run.conn.execute(f"DELETE FROM articles WHERE id IN ({db.placeholders(part)})", part)
     for rel in rels:
         ex = run.existing.pop(rel)
-        if run.slugs.get(ex.slug) == rel:
+        del run.stored[rel]
+        if run.slugs is not None and run.slugs.get(ex.slug) == rel:
             del run.slugs[ex.slug]
     run.report.removed.extend(rels)
 

@@ -62,6 +62,25 @@ def test_a_folder_that_cannot_be_listed_is_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_a_folder_that_opens_but_cannot_be_listed_is_reported_by_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing reads an open descriptor, whose error names no file: the report
+    names the folder all the same, and the other folders' files are found."""
+    _tree(tmp_path)
+    real_scandir = os.scandir
+
+    def scandir(folder: Any = ".") -> Any:
+        if isinstance(folder, int) and os.readlink(f"/proc/self/fd/{folder}").endswith("/a"):
+            raise OSError(5, "Input/output error")
+        return real_scandir(folder)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = discover(tmp_path)
+    assert [c.rel for c in found.candidates] == [r for r in EXPECTED if not r.startswith("a/")]
+    assert found.unreadable == [(tmp_path / "a", "Input/output error")]
+
+
 async def test_a_first_ingest_asks_each_file_for_its_stamp_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -77,7 +96,9 @@ async def test_a_first_ingest_asks_each_file_for_its_stamp_once(
 
     def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
         if str(path).endswith(".md"):
-            asked.append(str(path))
+            folder = kwargs.get("dir_fd")  # the walk names a file in an open folder
+            named = os.path.join(os.readlink(f"/proc/self/fd/{folder}"), path) if folder else path
+            asked.append(str(named))
         return real_stat(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "stat", stat)

@@ -238,14 +238,14 @@ async def test_unreadable_folder_removes_nothing(tmp_path: Path, monkeypatch: An
     if os.geteuid() == 0:
         # root reads every folder whatever its mode; make listing it fail as it would
         # for any other user (this is the only fault injected in the suite).
-        real_scandir = os.scandir
+        real_open = os.open
 
-        def scandir(path: Any = ".") -> Any:
-            if Path(path) == locked:
+        def open_folder(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+            if flags & os.O_DIRECTORY and Path(path) == locked:
                 raise PermissionError(13, "Permission denied", str(path))
-            return real_scandir(path)
+            return real_open(path, flags, *args, **kwargs)
 
-        monkeypatch.setattr(os, "scandir", scandir)
+        monkeypatch.setattr(os, "open", open_folder)
     else:
         locked.chmod(0)
     try:
