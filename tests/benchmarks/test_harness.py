@@ -14,7 +14,7 @@ import pytest
 from loaders import db
 from tests.benchmarks import corpora, report
 from tests.benchmarks.config import BenchConfig
-from tests.benchmarks.report import IngestResult, Results, ServingRow, WorkersRow
+from tests.benchmarks.report import IngestResult, IngestRound, Results, ServingRow, WorkersRow
 from tests.benchmarks.shapes import spread
 from tests.benchmarks.wrk import LoadResult
 
@@ -78,8 +78,12 @@ def test_written_run_reads_back_into_the_same_tables(tmp_path: Path) -> None:
     results.memory[100_000] = {"process_mb": 70.0, "process_peak_mb": 71.0, "serving_mb": 70.0}
     results.workers.append(WorkersRow(100_000, "home feed", _load(80.0), _load(150.0, 1.9)))
     results.workers_memory[100_000] = {"process_mb": 30.0, "workers_mb": 140.0}
-    results.ingest = IngestResult(100_000, 60.0, 2.0, 30.0, 2, 61.0, 2.5, [29.0, 31.0],
-                                  {"full": 1.5, "reingest": 1.0, "parse": 1.9})  # fmt: skip
+    cores = {"full": 1.5, "reingest": 1.0, "parse": 1.9}
+    results.ingest = IngestResult(100_000, 2, [
+        IngestRound(60.0, 2.0, 29.0, 31.0, 61.0, 2.5, cores),
+        IngestRound(50.0, 3.0, 31.0, 33.0, 51.0, 3.5, cores),
+        IngestRound(40.0, 1.0, 33.0, 35.0, 41.0, 1.5, cores),
+    ])  # fmt: skip
 
     written = results.write(tmp_path)
     again = report.from_json(json.loads(written.read_text()))
@@ -89,6 +93,31 @@ def test_written_run_reads_back_into_the_same_tables(tmp_path: Path) -> None:
     assert "0.0100" in table  # 80 / 8000 req/s: the ratio to the baseline
     assert "0.0060" in table  # (80 / 1.0) / (8000 / 0.6): the ratio per CPU-second
     assert "1.88" in table  # 150 / 80: two workers against one
+
+
+def test_ingest_ratios_are_the_medians_of_the_rounds_ratios(tmp_path: Path) -> None:
+    cores = {"full": 1.5, "reingest": 1.0, "parse": 1.9}
+    result = IngestResult(100_000, 2, [
+        IngestRound(60.0, 2.0, 29.0, 31.0, 61.0, 2.5, cores),  # 0.5 and 0.0333
+        IngestRound(50.0, 3.0, 31.0, 33.0, 51.0, 3.5, cores),  # 0.64 and 0.06
+        IngestRound(40.0, 1.0, 33.0, 35.0, 41.0, 1.5, cores),  # 0.85 and 0.025
+    ])  # fmt: skip
+    assert result.full_vs_parse == 32.0 / 50.0
+    assert result.reingest_share == 2.0 / 60.0  # not the medians' ratio (2.0 / 50.0)
+    assert (result.full_seconds, result.reingest_seconds, result.parse_seconds) == (50, 2, 32)
+    table = "\n".join(Results(BenchConfig.from_env({}), ingest=result).tables())
+    assert "0.640 (each round: 0.500, 0.640, 0.850) (target >= 0.6): yes" in table
+    assert "0.033 (each round: 0.033, 0.060, 0.025) (target < 0.05): yes" in table
+
+
+def test_an_ingest_written_before_rounds_reads_back_as_one_round() -> None:
+    old = {"files": 100_000, "full_seconds": 20.0, "reingest_seconds": 1.0,
+           "parse_seconds": 12.0, "parse_processes": 2, "full_wall_seconds": 20.5,
+           "reingest_wall_seconds": 1.3, "parse_runs": [11.0, 13.0],
+           "cores": {"full": 1.8, "reingest": 1.0, "parse": 1.9}, "full_vs_parse": 0.6}  # fmt: skip
+    result = IngestResult.from_json(old)
+    assert len(result.rounds) == 1
+    assert (result.full_vs_parse, result.reingest_share) == (0.6, 0.05)
 
 
 def test_a_repeated_shape_reports_its_median_run_and_range(tmp_path: Path) -> None:
