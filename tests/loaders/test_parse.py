@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 import time
 import tracemalloc
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loaders import parse
-from loaders.files import FileTask, Status, load_file
+from loaders.files import FileTask, Status, content_hash, load_file
 from loaders.parse import HAS_C_YAML, Rejection, parse_article, slugify
 from tests.conftest import INVALID, REPO, VALID
 
@@ -124,6 +128,46 @@ def test_oversized_file_is_rejected_before_reading(tmp_path: Any) -> None:
     result = _load(big, max_bytes=1000)
     assert result.status is Status.REJECTED
     assert "over the 1000-byte limit" in result.reason
+
+
+@pytest.mark.parametrize("kind", ["named pipe", "folder"])
+def test_a_path_that_is_no_longer_a_file_is_rejected_at_once(tmp_path: Path, kind: str) -> None:
+    """The walk saw a file; by the read it is something else. A named pipe would make
+    an ordinary open wait for a writer for ever."""
+    path = tmp_path / "a.md"
+    if kind == "named pipe":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    results: list[Any] = []
+    reader = threading.Thread(target=lambda: results.append(_load(path)), daemon=True)
+    reader.start()
+    reader.join(10)
+    assert results, "the read is still waiting"
+    assert results[0].status is Status.REJECTED
+    assert results[0].reason == "cannot read file: not a regular file"
+
+
+@pytest.mark.parametrize(("real", "rejected"), [(500, False), (5000, True)])
+def test_a_file_that_grew_since_its_stat_is_read_to_its_end_or_one_byte_past_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real: int, rejected: bool
+) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(ARTICLE + b"x" * (real - len(ARTICLE)))
+    true_fstat = os.fstat
+
+    def smaller(fd: int) -> os.stat_result:  # the size it had a moment before
+        found = list(true_fstat(fd))
+        found[stat.ST_SIZE] = 100
+        return os.stat_result(found)
+
+    monkeypatch.setattr(os, "fstat", smaller)
+    result = _load(path, max_bytes=1000)
+    if rejected:
+        assert result.reason == "file is 1001 bytes, over the 1000-byte limit"
+    else:
+        assert result.status is Status.PARSED
+        assert result.content_hash == content_hash(path.read_bytes())  # all of it
 
 
 def test_txt_without_frontmatter_is_ignored_not_rejected() -> None:
