@@ -22,6 +22,7 @@ compares with PyYAML on every fixture, the real corpus and generated line soups.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, Final
 
 import yaml
@@ -255,10 +256,25 @@ def _key(text: str) -> Any:
     return key
 
 
+# A moment to the second in UTC, as publishers write them (`2021-02-16T03:47:00Z`): an
+# ASCII-digit text that YAML's timestamp resolver takes and whose fields are in range.
+_UTC_SECOND: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
+)
+
+
 def _plain(text: str) -> Any:
     """A plain scalar's value: a string, or what PyYAML's resolver makes of it."""
     if text[0] not in _TYPED_STARTS:
         return text  # no resolver starts with this character: a string
+    if len(text) == 20 and _UTC_SECOND.fullmatch(text):
+        # PyYAML's datetime (UTC-aware, timezone.utc) built in C: 0.4 instead of 4.9 us,
+        # and an article has one or more (its own, its references'). An impossible day
+        # (February 30) fails as it does in PyYAML.
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise _Unusual from None
     value = _RESOLVED.get(text, _NONE)
     if value is not _NONE:
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from tests.loaders.yaml_cases import (
     LIMITS,
     answered_alike,
     frontmatter_of,
+    ordinary,
     values,
 )
 
@@ -241,6 +243,33 @@ PIECES = st.builds(
 @given(soup=st.lists(PIECES, min_size=1, max_size=6))
 def test_line_soups_load_alike_or_are_left_to_the_others(soup: list[str]) -> None:
     answered_alike(block_yaml, "\n".join(soup) + "\n")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2021-02-16T03:47:00Z", "2020-02-29T23:59:59Z", "0001-01-01T00:00:00Z",
+     "9999-12-31T23:59:59Z", "2021-02-29T00:00:00Z", "2021-04-31T10:00:00Z",
+     "2021-00-10T10:00:00Z", "2021-13-10T10:00:00Z", "2021-01-00T10:00:00Z",
+     "2021-01-10T24:00:00Z", "2021-01-10T23:60:00Z", "2021-01-10T23:59:60Z",
+     "0000-01-01T00:00:00Z", "2021-01-10t10:00:00Z", "2021-01-10T10:00:00z",
+     "2021-1-10T10:00:00Z", "2021-01-10T10:00:00.5Z", "2021-01-1\u0660T10:00:00Z"],
+)  # fmt: skip
+def test_moments_to_the_second_in_utc_load_as_pyyaml_builds_them(moment: str) -> None:
+    """The same datetime, time zone object included, or no answer where PyYAML fails."""
+    text = f"at: {moment}\n"
+    try:
+        expected = repr(ordinary(text))
+    except ValueError:  # an impossible day or time
+        assert load(text) is block_yaml.UNUSUAL
+        return
+    fast = load(text)
+    assert fast is block_yaml.UNUSUAL or repr(fast) == expected
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_generated_moments_in_utc_load_as_pyyaml_builds_them(moment: datetime) -> None:
+    text = f"at: {moment.strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
+    assert repr(load(text)) == repr(ordinary(text))
 
 
 def test_only_short_texts_are_kept_as_keys() -> None:
