@@ -239,7 +239,7 @@ def _read(path: str, max_bytes: int) -> tuple[Stamp, bytes]:
             raw += more
     finally:
         os.close(fd)
-    return Stamp(found.st_size, found.st_mtime_ns), raw
+    return _stamp(found), raw
 
 
 def load_files(tasks: Sequence[FileTask]) -> list[FileResult]:

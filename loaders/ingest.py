@@ -295,11 +295,13 @@ async def ingest_into(
             roots = {c.root for c in candidates}  # a few Path objects, shared by candidates
             root_ids = await _root_ids(conn, roots | found.folder_roots)
             id_of_root = {root: root_ids[root] for root in roots}
-            read, present = _unchanged_skipped(run, candidates, id_of_root, trust=not rehash)
+            read, as_stored, present = _unchanged_skipped(
+                run, candidates, id_of_root, trust=not rehash
+            )
             # Unless every stored article was found again, some may be gone.
             gone = _gone(run, found, root_ids) if present < len(run.stored) else []
             await _load_existing(run, [c.rel for c in read if c.rel in run.stored] + gone)
-            stamped, tasks = _work(run, read, max_bytes, trust=not rehash)
+            stamped, tasks = _work(run, read, as_stored, max_bytes)
             await _remove(run, gone)
             # Only the files that get a result need these (with nothing changed: none).
             roots_by_rel = {c.rel: id_of_root[c.root] for c in read}
@@ -478,9 +480,10 @@ async def _root_ids(conn: aiosqlite.Connection, roots: set[Path]) -> dict[Path, 
 
 def _unchanged_skipped(
     run: _Run, candidates: list[Candidate], id_of_root: dict[Path, int], *, trust: bool
-) -> tuple[list[Candidate], int]:
-    """The candidates this run must look at, in order, and how many candidates are
-    stored articles.
+) -> tuple[list[Candidate], set[str], int]:
+    """The candidates this run must look at, in order; the paths among them whose stamp
+    is as stored (unchanged, but to be stamped again or moved to their new root); and
+    how many candidates are stored articles.
 
     An unchanged file (its stamp as stored) under the same root whose stamp stays
     trusted needs nothing read or written: it is only counted (a re-ingest with nothing
@@ -489,6 +492,7 @@ def _unchanged_skipped(
     stored = run.stored
     settled_before = run.started_ns - RACY_NS  # see _trusted
     read: list[Candidate] = []
+    as_stored: set[str] = set()
     present = 0
     for cand in candidates:
         row = stored.get(cand.rel)
@@ -498,17 +502,13 @@ def _unchanged_skipped(
         present += 1
         _, root_id, size, mtime_ns = row
         # (size, mtime) == Stamp compares as tuples: no Stamp is made per file.
-        if (
-            trust
-            and mtime_ns is not None
-            and mtime_ns < settled_before
-            and root_id == id_of_root[cand.root]
-            and (size, mtime_ns) == cand.stamp
-        ):
-            run.report.unchanged += 1
-        else:
-            read.append(cand)
-    return read, present
+        if trust and mtime_ns is not None and (size, mtime_ns) == cand.stamp:
+            if mtime_ns < settled_before and root_id == id_of_root[cand.root]:
+                run.report.unchanged += 1
+                continue
+            as_stored.add(cand.rel)
+        read.append(cand)
+    return read, as_stored, present
 
 
 async def _load_existing(run: _Run, rels: list[str]) -> None:
@@ -530,16 +530,16 @@ async def _load_existing(run: _Run, rels: list[str]) -> None:
 
 
 def _work(
-    run: _Run, read: list[Candidate], max_bytes: int, *, trust: bool
+    run: _Run, read: list[Candidate], as_stored: set[str], max_bytes: int
 ) -> tuple[list[FileResult], list[FileTask]]:
-    """For the candidates to look at: the files whose stamp is as stored (unchanged,
-    without reading them, but their stamp or root is written again), and the work for
-    the others (read, hash and, when the content changed, parse)."""
+    """For the candidates to look at: the results of those whose stamp is as stored
+    (unchanged, without reading them), and the work for the others (read, hash and,
+    when the content changed, parse)."""
     unchanged: list[FileResult] = []
     tasks: list[FileTask] = []
     for cand in read:
         ex = run.existing.get(cand.rel)
-        if trust and ex is not None and ex.mtime_ns is not None and ex.stamp == cand.stamp:
+        if ex is not None and cand.rel in as_stored:
             unchanged.append(
                 FileResult(cand.rel, Status.UNCHANGED, ex.content_hash, stamp=cand.stamp)
             )
